@@ -1,0 +1,49 @@
+"""Exceptions that carry a message meant for the user, never a secret."""
+
+
+class HarvesterError(Exception):
+    """Base class: the CLI prints its message and exits with ``exit_code``."""
+
+    exit_code = 1
+
+
+class ParseError(HarvesterError):
+    """A page could not be parsed as what it claims to be; the message says why."""
+
+
+class ConfigError(HarvesterError):
+    """A bad configuration key, value or file."""
+
+    exit_code = 2
+
+
+# Exit codes a cron wrapper can act on (documented in docs/operations.md).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_OUTSIDE_WINDOW = 3
+EXIT_BUDGET = 4
+EXIT_LOGIN = 5
+EXIT_LOCKED = 6
+EXIT_INTERRUPTED = 7
+EXIT_PARTIAL = 8
+
+
+class OutsideWindow(HarvesterError):
+    """The harvest window is closed; the message says when it opens."""
+
+    exit_code = EXIT_OUTSIDE_WINDOW
+
+
+class BudgetExhausted(HarvesterError):
+    exit_code = EXIT_BUDGET
+
+
+class LoginFailed(HarvesterError):
+    exit_code = EXIT_LOGIN
+
+
+class LockHeld(HarvesterError):
+    """Another run holds the lock."""
+
+    exit_code = EXIT_LOCKED
