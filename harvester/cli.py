@@ -48,6 +48,124 @@ def _parse_one(path: str, court: str | None, parse_page) -> dict:
     return {"source": path, **record}
 
 
+@cli.command()
+@click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Harvest database to read.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="jsonl: one case a line, shaped like `harvester parse`; csv: one row per docket entry.")  # fmt: skip
+@click.option("--court", "courts", multiple=True, help="Only this CM/ECF court id (repeatable).")
+@click.option("--case", "cases", multiple=True, help="Only this pacer_case_id or docket number (repeatable).")
+@click.option("--output", "-o", default="-", type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write; - for stdout.")  # fmt: skip
+def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ...], output: str) -> None:
+    """Export harvested cases as JSON lines or CSV (see harvester/export.py for the shapes)."""
+    from .db import open_db
+    from .export import export as export_cases
+
+    db = open_db(db_path, create=False)
+    with click.open_file(output, "w", encoding="utf-8") as out:
+        count = export_cases(db, out, fmt=fmt, courts=courts, cases=cases)
+    unit = "cases" if fmt == "jsonl" else "entry rows"
+    click.echo(f"exported {count} {unit} to {'stdout' if output == '-' else output}", err=True)
+
+
+@cli.command()
+@click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Harvest database to rewrite.")  # fmt: skip
+def reparse(db_path: str) -> None:
+    """Re-parse every archived page with the current parsers and rewrite the derived rows."""
+    from .db import open_db
+    from .reparse import reparse as reparse_all
+
+    result = reparse_all(open_db(db_path, create=False))
+    for failure in result.failures:
+        click.echo(f"failed: {failure}", err=True)
+    click.echo(result.summary())
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--port", default=8443, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--courts", default=None, help="Comma-separated CM/ECF court ids for synthetic cases "
+              "(default: cand,nysd,ilnd,dcd,nysb,txsb,ca9,ca7).")
+@click.option("--cases", default=200, show_default=True, help="Number of synthetic cases, dealt over the courts.")
+@click.option("--mean-entries", default=100, show_default=True, help="Mean docket entries per synthetic case.")
+@click.option("--seed", default=2023, show_default=True, help="Seed of the synthetic generator.")
+@click.option("--start", default=None, help="Sandbox start time, ISO 8601 (default: 19:00 Chicago today).")
+@click.option("--state-dir", default="sandbox-state", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for ca.pem, requests.jsonl and config.json.")
+@click.option("--tls-mode", type=click.Choice(["normal", "tls11", "untrusted", "wrong-host"]), default="normal",
+              show_default=True, help="TLS test mode.")
+@click.option("--json", "as_json", is_flag=True, help="Print the config as one JSON line.")
+@click.pass_context
+def sandbox(ctx: click.Context, courts: str | None, as_json: bool, **options) -> None:
+    """Run the local CM/ECF + PACER login sandbox in the foreground (Ctrl-C stops it)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .sandbox.runner import run_foreground
+
+    if courts:
+        options["courts"] = tuple(c.strip() for c in courts.split(",") if c.strip())
+    run_foreground(options, as_json=as_json)
+
+
+@sandbox.command("advance")
+@click.option("--hours", type=float, default=None, help="Hours to move the sandbox clock forward.")
+@click.option("--to", "to", default=None, help="ISO 8601 time to move the sandbox clock to.")
+@click.option("--state-dir", default="sandbox-state", show_default=True, type=click.Path(file_okay=False),
+              help="State directory of the running sandbox.")
+def sandbox_advance(hours: float | None, to: str | None, state_dir: str) -> None:
+    """Advance the clock of a running sandbox (its cases grow accordingly)."""
+    from .sandbox.runner import advance
+
+    click.echo(json.dumps(advance(state_dir, hours=hours, to=to)))
+
+
+CONFIG_OPTION = click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+                             help="Configuration file (default: config/harvester.toml).")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--wait", is_flag=True, help="Outside the harvest window, sleep until it opens instead of exiting.")
+@click.option("--sandbox", "use_sandbox", is_flag=True, help="Harvest the embedded sandbox even if PACER credentials are set.")
+@click.option("--ignore-window", metavar="REASON", default=None,
+              help="Ignore the 6 p.m.-6 a.m. window for this run only; the reason is logged and recorded.")
+def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: str | None) -> None:
+    """Run one nightly harvest pass and print its summary.
+
+    Exit codes: 0 done, 1 failed, 2 bad configuration, 3 outside the window (or it
+    closed during the run), 4 budget exhausted, 5 login failed, 6 another run holds
+    the lock, 7 interrupted, 8 finished with blocked courts or failed requests.
+    """
+    from .nightly import nightly
+
+    code = nightly(config_path, wait=wait, sandbox=use_sandbox, window_override=ignore_window)
+    sys.exit(code)
+
+
+@cli.command("config")
+@CONFIG_OPTION
+@click.option("--docs", is_flag=True, help="Print the key-by-key reference (docs/configuration.md).")
+def config_cmd(config_path: str | None, docs: bool) -> None:
+    """Check the configuration file and print the settings in force."""
+    from . import config as config_module
+
+    if docs:
+        click.echo(config_module.docs_markdown())
+        return
+    cfg = config_module.load(config_path)
+    click.echo(f"# {cfg.source}: valid")
+    for section, values in cfg.sections.items():
+        click.echo(f"[{section}]")
+        for key, value in values.items():
+            click.echo(f"{key} = {json.dumps(value)}")
+    for court, ids in cfg.cases.items():
+        click.echo(f"[watch.cases.{court}]")
+        for key, value in ids.items():
+            click.echo(f"{key} = {json.dumps(value)}")
+
+
 def main() -> None:
     """Entry point that turns HarvesterError into one clear line and its exit code."""
     try:

@@ -80,8 +80,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "sandbox": {
         "courts": Key(list, [], "Courts the embedded sandbox serves (empty: its default mix of real and synthetic courts).", str),
-        "cases": Key(int, 40, "Synthetic cases per sandbox court."),
+        "cases": Key(int, 40, "Synthetic cases in the embedded sandbox, dealt over its courts (its real corpus cases come on top)."),
         "seed": Key(int, 1, "Seed of the sandbox's synthetic content."),
+        "run_dollars": Key((int, float), 1000.0, "Budget cap per run against the sandbox (play money; the gate still enforces it)."),
+        "quarter_dollars": Key((int, float), 100000.0, "Quarterly budget cap against the sandbox (play money)."),
+        "per_court_per_second": Key((int, float), 10.0, "Rate limit per sandbox court (the sandbox is local: no PACER to protect, but the gate still paces)."),
+        "global_per_second": Key((int, float), 50.0, "Global rate limit against the sandbox."),
+        "state_dir": Key(str, "data/sandbox", "Where the embedded sandbox keeps its CA and request log."),
     },
     "log": {
         "file": Key(str, "data/harvester.log", "Log file of every run (secrets are never logged)."),

@@ -46,6 +46,9 @@ class Secret:
 
     __str__ = __repr__
 
+    def __reduce__(self):  # never pickled: a queue saved to disk must not carry a secret
+        raise TypeError("a Secret cannot be serialized")
+
 
 @dataclass(frozen=True)
 class Credentials:

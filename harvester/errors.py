@@ -8,7 +8,16 @@ class HarvesterError(Exception):
 
 
 class ParseError(HarvesterError):
-    """A page could not be parsed as what it claims to be; the message says why."""
+    """A page could not be parsed as what it claims to be; the message says why.
+
+    ``kind`` names what the page turned out to be when that is known
+    ("login_page", "not_docket", ...); ``harvester parse`` reports it.
+    """
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
 
 
 class ConfigError(HarvesterError):

@@ -1,0 +1,62 @@
+"""``harvester run``: configuration, logging, window, target, one harvest, the summary.
+
+Kept apart from ``run.py`` (the harvest itself) so that the daemon and the tests can
+call :func:`harvest_once` without the terminal concerns handled here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+
+from . import config as config_module
+from .clock import make_clock
+from .errors import EXIT_OUTSIDE_WINDOW
+from .logs import setup_logging
+from .run import RunResult, harvest_once, window_status
+from .target import resolved_target
+from .tls import ssl_context
+from .window import WindowSpec
+
+logger = logging.getLogger(__name__)
+
+
+def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = False,
+            window_override: str | None = None) -> int:  # fmt: skip
+    """One nightly pass as the CLI runs it; returns the exit code."""
+    config = config_module.load(config_path)
+    setup_logging(config["log"]["file"], config["log"]["level"])
+    with resolved_target(config, sandbox=sandbox) as target:
+        endpoints = target.endpoints
+        clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
+                           endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
+        if window_override:
+            logger.warning("Window override requested for this run: %s", window_override)
+        else:
+            is_open, sentence, opens = window_status(WindowSpec.from_config(config["window"]), clock)
+            if not is_open and not wait:
+                click.echo(f"Not harvesting: {sentence}. Use --wait to sleep until then.", err=True)
+                return EXIT_OUTSIDE_WINDOW
+            if not is_open:
+                click.echo(f"Waiting: {sentence}.", err=True)
+                time.sleep(max(0.0, (opens - clock.now()).total_seconds()))
+        result = harvest_once(config, target, clock=clock, window_override=window_override)
+    click.echo(format_summary(result, sandbox=target.sandbox))
+    return result.exit_code
+
+
+def format_summary(result: RunResult, sandbox: bool = False) -> str:
+    s = result.summary
+    gates = s.get("gates", {})
+    where = "sandbox" if sandbox else "PACER"
+    lines = [
+        f"Run {result.run_id} ({where}): {result.outcome} - {result.message}",
+        f"  cases checked {s['cases_checked']}, changed {s['cases_changed']}, entries added {s['entries_added']}",
+        f"  requests {s['requests']}, billable pages {s['billable_pages']}, cost ${s['cost']:.2f}"
+        f" (this quarter ${s['quarter_dollars']:.2f} of the $30.00 waiver)",
+        "  gate: " + ", ".join(f"{k.removeprefix('gate/')} {v:g}" for k, v in sorted(gates.items())
+                              if k.startswith("gate/") and isinstance(v, (int, float))),
+    ]  # fmt: skip
+    return "\n".join(lines)

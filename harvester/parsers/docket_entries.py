@@ -1,0 +1,284 @@
+"""Docket entries of a CM/ECF docket report: one pass over the entry table rows.
+
+The entry table is every table holding the "Docket Text" header plus the
+header-less tables that follow it (big dockets are split), minus the
+multi-document download tables. Each row becomes ``{date_filed,
+document_number, pacer_doc_id, pacer_seq_no, description, date_entered}``;
+in the "view multiple documents" layout, the attachment rows under an entry
+add ``page_count``/``file_size_*`` and ``attachments``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+
+from lxml import etree
+
+from .docket_attachments import attach_documents
+from .html_tree import direct_rows, text_holders, text_of, words
+from .text import clean_value, parse_date
+
+__all__ = ["EntryRowDigest", "entry_rows", "ordered_by", "parse_entries"]
+
+_ENTERED = re.compile(r"Entered:\s+([—\d\-–/]+)")
+_GODLS_ARGS = re.compile(r"'(.*?)'")
+_WS = "[\\s\u00a0]"
+# Rows where the number and the text share one cell: "2 (23 pgs; 4 docs) text",
+# "2 (23 pgs) text", "2 text" or just "text" (no document).
+_MERGED_CELL_PATTERNS = [
+    re.compile(p.format(ws=_WS))
+    for p in (
+        r"^{ws}*\d+{ws}+\(\d+{ws}+pgs;{ws}\d+{ws}docs\){ws}+(.*)",
+        r"^{ws}*\d+{ws}+\(\d+{ws}+pgs\){ws}+(.*)",
+        r"^{ws}*\d+{ws}+(.*)",
+        r"^{ws}*(.*)",
+    )
+]
+
+
+def _tables_with_text(root: etree._Element, page: bytes, needle: str) -> set[etree._Element]:
+    """Every table that has a text node containing ``needle`` among its descendants.
+
+    ``page`` is the raw page: how often the needle occurs there bounds the walk.
+    """
+    found: set[etree._Element] = set()
+    count = page.count(needle.encode())
+    if not count:
+        return found
+    for el in text_holders(root, (needle,), count):
+        while el is not None:
+            if el.tag == "table":
+                if el in found:
+                    break
+                found.add(el)
+            el = el.getparent()
+    return found
+
+
+def entry_rows(root: etree._Element, page: bytes) -> list[etree._Element]:
+    """All rows of the docket entry tables, in page order, header row first.
+
+    Entry tables are those with a "Docket Text" text node and the tables after
+    them at the same level (long dockets come in several tables), except the
+    multi-document download tables.
+    """
+    headed = _tables_with_text(root, page, "Docket Text")
+    if not headed:
+        return []
+    candidates = set(headed)
+    for table in headed:
+        for sib in table.itersiblings("table"):
+            candidates.add(sib)
+    excluded: set[etree._Element] = set()
+    for needle in ("Total file size of selected documents", "Footer format:"):
+        excluded |= _tables_with_text(root, page, needle)
+    tables = [t for t in root.iter("table") if t in candidates and t not in excluded]
+    return [row for table in tables for row in direct_rows(table)]
+
+
+def ordered_by(rows: list[etree._Element]) -> str | None:
+    """"date_entered" when the first column is the entry date, else "date_filed"."""
+    if not rows:
+        return None
+    header = [c for c in rows[0] if c.tag in ("td", "th") and not _has_input_child(c)]
+    if not header:
+        return None
+    return "date_entered" if text_of(header[0]) in ("Date Entered", "Docket Date") else "date_filed"
+
+
+def _has_input_child(cell: etree._Element) -> bool:
+    for child in cell:
+        if child.tag == "input":
+            return True
+    return False
+
+
+def _data_cells(row: etree._Element) -> list[etree._Element]:
+    return [c for c in row if c.tag == "td" and not _has_input_child(c)]
+
+
+def _doc_id_from_href(href: str) -> str:
+    """The document id of a doc1 link, with its fourth digit zeroed (the reference's rule)."""
+    last = href.rsplit("/", 1)[-1].split("?")[0]
+    return f"{last[:3]}0{last[4:]}"
+
+
+def _seq_from_onclick(anchor: etree._Element) -> str | None:
+    onclick = anchor.get("onclick") or anchor.get("onClick")
+    if onclick and "goDLS" in onclick:
+        args = _GODLS_ARGS.findall(onclick)
+        if len(args) >= 3:
+            return args[2]
+    return None
+
+
+def _doc_link(cell: etree._Element, number: str | None) -> tuple[str | None, str | None]:
+    """(pacer_doc_id, pacer_seq_no) of the first link in ``cell`` whose text is ``number``."""
+    if not number:
+        return None, None
+    for anchor in cell.iter("a"):
+        label = anchor.text if len(anchor) == 0 else text_of(anchor)
+        if label is not None and label.strip() == number:
+            href = anchor.get("href")
+            if href is None:
+                return None, None
+            return _doc_id_from_href(href), _seq_from_onclick(anchor)
+    return None, None
+
+
+def _seq_from_checkbox(row: etree._Element) -> str | None:
+    """The sequence number of an entry's "select" checkbox (multi-document layout)."""
+    for box in row.iter("input"):
+        if box.get("name") == "arr_de_seq_nums":
+            value = box.get("value")
+            box_id = box.get("id")
+            if box_id is not None and box_id.removeprefix("arr_de_seq_nums_") != value:
+                return None
+            return value
+    return None
+
+
+def _merged_description(text: str) -> str:
+    for pattern in _MERGED_CELL_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return m.group(1)
+    return text
+
+
+def _strip_select_cells(cells: list[etree._Element]) -> None:
+    """Drop the empty checkbox cells of the multi-document layout, in place."""
+    if len(cells) == 4 and not text_of(cells[2]).strip():
+        del cells[2]
+    if len(cells) == 5:
+        del cells[3]
+
+
+def _entry(row: etree._Element, cells: list[etree._Element], date_text: str) -> dict | None:
+    """One docket entry from a row's data cells, or None for rows that are not entries."""
+    merged = len(cells) == 2  # number and text in one cell
+    if len(cells) < 2:
+        return None
+    tokens = words(cells[1])
+    number = tokens[0] if tokens else None
+    if merged and number is not None and not number.isdigit():
+        number = None
+    doc_id, seq_no = _doc_link(cells[1], number)
+    if seq_no is None:
+        seq_no = _seq_from_checkbox(row)
+    if merged:
+        description = _merged_description(text_of(cells[1]))
+    else:
+        description = text_of(cells[2])
+    description = clean_value(description)
+    if number is not None and not number.isdigit():
+        return None  # "doc" style non-numbered rows are not entries in the reference
+    m = _ENTERED.search(description)
+    return {
+        "date_filed": parse_date(date_text),
+        "document_number": number,
+        "pacer_doc_id": doc_id,
+        "pacer_seq_no": seq_no,
+        "description": description,
+        "date_entered": parse_date(m.group(1)) if m else None,
+    }
+
+
+def _row_cells(row: etree._Element, multi_doc: bool) -> list[etree._Element]:
+    """The data cells of an entry-table row, with layout-only columns removed."""
+    cells = _data_cells(row)
+    if multi_doc:
+        _strip_select_cells(cells)
+    if len(cells) == 4:
+        del cells[1]  # an extra (empty) number column in some courts
+    return cells
+
+
+_DATE_FIRST = re.compile(r"\s*\d{1,2}/\d{1,2}/\d{2,4}")
+
+
+class EntryRowDigest:
+    """Turns finished entry rows into records while the page is still being parsed.
+
+    Called on each ``</tr>`` of a streaming parse: a row that starts with a
+    date is an entry row; its record is kept and the row emptied (a huge docket
+    would otherwise hold hundreds of MB of tree). Rows that mention what the
+    rest of the parser searches the tree for (see ``_KEEP``) stay intact, so
+    the later passes see the same tree text as an unstreamed parse would.
+    """
+
+    _KEEP = (
+        "Docket Text",
+        "Total file size of",
+        "Footer format:",
+        "Date Filed:",
+        "Date filed:",
+        "Adversary Proceeding",
+        "Nature[s] of",
+        "Lead BK Title",
+    )
+    _KEEP_LOWER = ("assigned to:", "referred to:")
+
+    def __init__(self, multi_doc: bool) -> None:
+        self.multi_doc = multi_doc
+        self.records: list[dict | None] = []
+        # Marks an emptied row with its record's index; random, so no page can forge it.
+        self.mark = f"data-harvester-{secrets.token_hex(6)}"
+
+    def _must_keep(self, text: str) -> bool:
+        for needle in self._KEEP:
+            if needle in text:
+                return True
+        if "to:" in text or "TO:" in text or "To:" in text:
+            lower = text.lower()
+            return any(needle in lower for needle in self._KEEP_LOWER)
+        return False
+
+    def __call__(self, row: etree._Element) -> None:
+        first = row.find("td")
+        if first is None or not _DATE_FIRST.match(text_of(first)):
+            return
+        parent = row.getparent()
+        if parent is None or parent.tag not in ("table", "tbody"):
+            return
+        etree.strip_elements(row, "script", "style", with_tail=False)
+        if self._must_keep(text_of(row)):
+            return
+        cells = _row_cells(row, self.multi_doc)
+        date_text = text_of(cells[0]) if cells else ""
+        if not date_text.strip():
+            return
+        self.records.append(_entry(row, cells, date_text))
+        row.clear()
+        row.set(self.mark, str(len(self.records) - 1))
+
+
+def parse_entries(
+    rows: Iterable[etree._Element], multi_doc: bool, digest: EntryRowDigest | None = None
+) -> list[dict]:
+    """Docket entries from the entry-table rows (header row excluded).
+
+    Rows already turned into records by ``digest`` contribute those records.
+    """
+    entries: list[dict] = []
+    for row in rows:
+        mark = row.get(digest.mark) if digest is not None else None
+        if mark is not None:
+            record = digest.records[int(mark)]
+            if record is not None:
+                entries.append(record)
+            continue
+        cells = _row_cells(row, multi_doc)
+        if not cells:
+            continue
+        date_text = text_of(cells[0])
+        if not date_text.strip():
+            if multi_doc and len(cells) >= 3 and entries:
+                attach_documents(entries[-1], cells[2])
+            continue
+        entry = _entry(row, cells, date_text)
+        if entry is not None:
+            entries.append(entry)
+    return entries

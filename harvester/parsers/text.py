@@ -1,0 +1,232 @@
+"""Text helpers shared by every parser: decoding, white space, dates, cleanup.
+
+Public API (stable; other parsers import it):
+
+- :func:`decode_html` bytes of a CM/ECF page -> str (UTF-8, else Windows-1252).
+- :func:`decode_html_utf8` the same, plus the page as UTF-8 bytes.
+- :func:`to_utf8` only the UTF-8 bytes (no copy for ASCII/UTF-8 pages).
+- :func:`squash` collapse every run of white space (incl. NBSP) to one space.
+- :func:`clean_value` squash and drop spaces before commas (how the reference
+  normalises every scalar of a docket record and of docket entries).
+- :func:`clean_string` the reference's cleanup of short header values: HTML
+  leftovers, smart quotes, ``*``/``#``, and ragged punctuation at the ends.
+- :func:`parse_date` the first date in a string as ISO ``YYYY-MM-DD``, or None.
+- :func:`to_iso_date` a whole string that is one date as ISO, or None.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import datetime as _dt
+import re
+
+__all__ = [
+    "decode_html",
+    "decode_html_utf8",
+    "to_utf8",
+    "squash",
+    "clean_value",
+    "clean_string",
+    "parse_date",
+    "to_iso_date",
+    "strip_control_chars",
+]
+
+
+def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Decode the five bytes Windows-1252 leaves undefined as Latin-1."""
+    assert isinstance(err, UnicodeDecodeError)
+    bad = err.object[err.start : err.end]
+    return bad.decode("latin-1"), err.end
+
+
+codecs.register_error("harvester_latin1", _latin1_fallback)
+
+# XML 1.0 forbids these; CM/ECF pages sometimes carry them (and "&#1;"-style refs).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_BAD_CHAR_REFS = re.compile(r"&#0?[1-8](?![0-9])")
+
+
+def decode_html(data: bytes) -> str:
+    """Decode a page: UTF-8 when it is valid UTF-8, else Windows-1252.
+
+    CM/ECF serves ISO-8859-1/Windows-1252 and some archives re-save as UTF-8;
+    valid UTF-8 is almost never accidental, so it is tried first.
+    """
+    return decode_html_utf8(data)[0]
+
+
+def decode_html_utf8(data: bytes) -> tuple[str, bytes]:
+    """Like :func:`decode_html`, also returning the page as UTF-8 bytes (for lxml)."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), data
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="harvester_latin1")
+        return text, text.encode("utf-8")
+
+
+def to_utf8(data: bytes) -> bytes:
+    """The page as UTF-8 bytes (decoded as :func:`decode_html` does), without a str copy
+    when it is ASCII or UTF-8 already."""
+    if data.isascii():
+        return data
+    return decode_html_utf8(data)[1]
+
+
+def strip_control_chars(text: str) -> str:
+    """Remove characters (and character references) that are not valid in XML."""
+    if "&#" in text:
+        text = _BAD_CHAR_REFS.sub("", text)
+    return _CONTROL_CHARS.sub("", text)
+
+
+def squash(text: str) -> str:
+    """Collapse runs of white space (Unicode, so NBSP too) to one space; strip."""
+    return " ".join(text.split())
+
+
+_SPACE_BEFORE_COMMA = re.compile(r"\s+,")
+
+
+def clean_value(text: str) -> str:
+    """Squash white space and remove white space before commas."""
+    text = " ".join(text.split())
+    if " ," in text:
+        text = _SPACE_BEFORE_COMMA.sub(",", text)
+    return text
+
+
+_HTML_LEFTOVERS = (
+    ("&rsquo;", "'"),
+    ("&rdquo;", '"'),
+    ("&ldquo;", '"'),
+    ("&nbsp;", " "),
+    ("&amp;", "&"),
+    ("%20", " "),
+    ("&#160;", " "),
+    ("\u2019", "'"),
+    ("\u2018", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("*", ""),
+    ("#", ""),
+)
+# What clean_string trims from the ends: these marks and every kind of white space.
+_RAGGED = "-\u2013_/;," + "".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace())
+
+
+def clean_string(text: str) -> str:
+    """Clean a short value the way the reference parses do.
+
+    Replaces HTML leftovers and smart quotes, deletes ``*`` and ``#``, trims
+    ``- – _ / ; ,`` and white space from both ends of each side of " v. ",
+    and collapses white space.
+    """
+    for old, new in _HTML_LEFTOVERS:
+        if old in text:
+            text = text.replace(old, new)
+    if " v. " in text:
+        text = " v. ".join(part.strip(_RAGGED) for part in text.split(" v. "))
+    else:
+        text = text.strip(_RAGGED)
+    return " ".join(text.split())
+
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4}|\d{2})(?!\d)")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})\b")
+
+
+def _full_year(year: str) -> int:
+    """Expand a two-digit year into the century that keeps it within 50 years of today."""
+    value = int(year)
+    if len(year) == 4:
+        return value
+    this_year = _dt.date.today().year
+    value += this_year - this_year % 100
+    if value >= this_year + 50:
+        value -= 100
+    elif value < this_year - 49:
+        value += 100
+    return value
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return _dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str | None) -> str | None:
+    """Return the first recognisable date in ``text`` as ``YYYY-MM-DD``, or None.
+
+    Understands m/d/yyyy and m/d/yy (also with ``-`` or ``.``), yyyy-mm-dd and
+    "Month d, yyyy".
+    """
+    if not text:
+        return None
+    if len(text) <= 32:  # date cells and captured dates repeat a lot: remember them
+        return _parse_short_date(text)
+    return _parse_date(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_short_date(text: str) -> str | None:
+    return _parse_date(text)
+
+
+def _parse_date(text: str) -> str | None:
+    best: tuple[int, str] | None = None
+    m = _NUMERIC_DATE.search(text)
+    if m:
+        iso = _iso(_full_year(m.group(3)), int(m.group(1)), int(m.group(2)))
+        if iso:
+            best = (m.start(), iso)
+    m = _ISO_DATE.search(text)
+    if m and (best is None or m.start() < best[0]):
+        iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if iso:
+            best = (m.start(), iso)
+    if best is None or not text[: best[0]].strip() == "":
+        m = _WORD_DATE.search(text)
+        month = _MONTHS.get(m.group(1).lower()) if m else None
+        if m and month and (best is None or m.start() < best[0]):
+            iso = _iso(int(m.group(3)), month, int(m.group(2)))
+            if iso:
+                best = (m.start(), iso)
+    return best[1] if best else None
+
+
+def to_iso_date(text: str | None) -> str | None:
+    """Parse a string that is only a date (brackets and spaces allowed)."""
+    if not text:
+        return None
+    text = text.replace("(", "").replace(")", "").strip()
+    if not text or text == "N/A":
+        return None
+    return parse_date(text)

@@ -1,0 +1,262 @@
+"""One nightly pass: lock, window, login, spiders in turn, logout, summary.
+
+``harvest_once`` is what ``harvester run`` and the daemon call. The spiders run one
+after the other in one Scrapy process (limits are per crawler: two crawlers at once
+would double the load on PACER): ``courts`` (when the lookup is stale), ``rss``,
+``dockets``, ``appellate``, then the logout. Each is a separate crawler sharing the
+run's gate state (budget, clock) and PACER session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from . import ledger, store
+from .budget import Budget, BudgetCaps
+from .clock import Clock, make_clock
+from .config import Config
+from .credentials import Credentials
+from .db import open_db
+from .errors import (
+    EXIT_BUDGET, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOGIN, EXIT_OK, EXIT_OUTSIDE_WINDOW, EXIT_PARTIAL,
+)  # fmt: skip
+from .harvest import Endpoints, Harvest
+from .lock import RunLock
+from .session import PacerSession
+from .settings import scrapy_settings
+from .tls import ssl_context
+from .window import Window, WindowSpec, format_both
+from .writer import DatabaseWriter
+
+logger = logging.getLogger(__name__)
+
+COURT_LOOKUP_MAX_AGE = timedelta(days=7)
+OUTCOME_EXIT = {
+    "done": EXIT_OK, "window_closed": EXIT_OUTSIDE_WINDOW, "budget_exhausted": EXIT_BUDGET,
+    "login_failed": EXIT_LOGIN, "interrupted": EXIT_INTERRUPTED, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED,
+}  # fmt: skip
+
+
+@dataclass
+class Target:
+    """What a run talks to: endpoints, credentials, and the courts and cases to watch."""
+
+    endpoints: Endpoints
+    credentials: Credentials | None
+    courts: list[str]
+    follow_rss: bool
+    sandbox: bool = False
+    seed_cases: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    outcome: str
+    summary: dict[str, Any]
+    message: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return OUTCOME_EXIT.get(self.outcome, EXIT_FAILED)
+
+
+def harvest_once(config: Config, target: Target, **options: Any) -> RunResult:
+    """Run one harvest in this process: installs Scrapy's asyncio reactor and runs it to the end."""
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+
+    outcome: dict[str, Any] = {}
+
+    def stop(value: Any) -> None:
+        outcome["value"] = value
+        if reactor.running:
+            reactor.stop()
+
+    deferred_from_coro(harvest_async(config, target, **options)).addBoth(stop)
+    reactor.run(installSignalHandlers=False)
+    value = outcome.get("value")
+    if hasattr(value, "raiseException"):  # a Failure
+        value.raiseException()
+    return value
+
+
+async def harvest_async(
+    config: Config,
+    target: Target,
+    *,
+    clock: Clock | None = None,
+    window_override: str | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+) -> RunResult:
+    """One harvest inside a running asyncio reactor (``harvest_once`` or the daemon)."""
+    config = effective_config(config, target)
+    state_dir = Path(config["harvest"]["state_dir"])
+    with RunLock(state_dir / "harvester.lock") as lock:
+        if lock.took_over_stale:
+            logger.warning("Took over the lock of a run that did not finish (killed?)")
+        db = open_db(config["database"]["path"])
+        clock = clock or make_clock(_urls(target.endpoints), target.endpoints.clock_url or None,
+                                    ssl_context(target.endpoints.ca_bundle or None))  # fmt: skip
+        mode = "sandbox" if target.sandbox else "pacer"
+        run_id = ledger.start_run(db, now=clock.now(), mode=mode)
+        for court, case_id, number in target.seed_cases:
+            store.watch_case(db, court, case_id, docket_number=number, source="sandbox")
+        writer = DatabaseWriter(config["database"]["path"])
+        harvest = Harvest(config, db, target.endpoints, target.courts, writer, run_id, target.follow_rss)
+        session = None
+        if target.credentials is not None:
+            session = PacerSession(target.credentials, target.endpoints.login_url, target.endpoints.logout_url,
+                                   config["login"]["max_logins_per_run"])  # fmt: skip
+        budget = Budget(BudgetCaps.from_config(config["budget"]), lambda now: ledger.quarter_spend(db, now, mode=mode))
+        try:
+            outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override, on_progress)
+        except BaseException:
+            ledger.finish_run(db, run_id, outcome="failed", message="the harvest stopped on an error; see the log")
+            raise
+        finally:
+            writer.close()
+        gates = {k: v for k, v in stats.items() if k.startswith(("gate/", "pacer/"))}
+        message = _message(outcome, stats)
+        summary = ledger.finish_run(db, run_id, outcome=outcome, cases_checked=harvest.counters["cases_checked"],
+                                    cases_changed=harvest.counters["cases_changed"], gates=gates, message=message,
+                                    now=clock.now())  # fmt: skip
+        result = {**summary.__dict__, "gates": gates, "quarter_dollars": ledger.quarter_spend(db, clock.now(), mode=mode)}
+        db.close()
+        return RunResult(run_id, outcome, result, message)
+
+
+def effective_config(config: Config, target: Target) -> Config:
+    """The configuration in force: the target's endpoints; against the sandbox, its rates and play-money budget."""
+    sections = {**config.sections, "endpoints": asdict(target.endpoints)}
+    if target.sandbox:
+        sandbox = config["sandbox"]
+        sections["rate"] = {**config["rate"], "per_court_per_second": sandbox["per_court_per_second"],
+                            "global_per_second": sandbox["global_per_second"]}  # fmt: skip
+        sections["budget"] = {**config["budget"], "run_dollars": sandbox["run_dollars"],
+                              "quarter_dollars": sandbox["quarter_dollars"]}  # fmt: skip
+    return Config(sections, config.cases, config.source)
+
+
+def _urls(endpoints: Endpoints) -> list[str]:
+    return [endpoints.login_url, endpoints.logout_url, endpoints.court_lookup_url, endpoints.court_url]
+
+
+async def crawl_sequence(config, harvest, session, budget, clock, window_override, on_progress) -> tuple[str, dict]:
+    """Run the spiders one after the other; stop early when the night or the money ends."""
+    from scrapy.crawler import AsyncCrawlerRunner
+
+    from spiders.appellate import AppellateSpider
+    from spiders.courts import CourtsSpider
+    from spiders.dockets import DocketsSpider
+    from spiders.logout import LogoutSpider
+    from spiders.rss import RssSpider
+
+    settings = scrapy_settings(
+        config, clock=clock, budget=budget, courts=harvest.courts, window_override=window_override,
+        extra={
+            "HARVEST": harvest, "PACER_SESSION": session,
+            "ITEM_PIPELINES": {"harvester.pipelines.StorePipeline": 300},
+            "DOWNLOADER_MIDDLEWARES": {"harvester.session.SessionMiddleware": 980},
+            "COOKIES_ENABLED": False,  # the session middleware sends the only cookie PACER needs
+            "LOG_ENABLED": False,  # the harvester configures logging itself
+        },
+    )  # fmt: skip
+    runner = AsyncCrawlerRunner(settings)
+    interrupted = _on_sigterm(runner)
+    spiders = [RssSpider, DocketsSpider, AppellateSpider]
+    if _lookup_is_stale(harvest):
+        spiders.insert(0, CourtsSpider)
+    totals: dict[str, Any] = {}
+    outcome = "done"
+    for spider in spiders:
+        crawler = runner.create_crawler(spider)
+        await runner.crawl(crawler)
+        stats = crawler.stats.get_stats()
+        _add(totals, stats)
+        reason = stats.get("finish_reason", "finished")
+        if on_progress:
+            on_progress({"spider": spider.name, **totals})
+        if interrupted.is_set() or reason == "shutdown":
+            outcome = "interrupted"
+            break
+        if reason in ("window_closed", "login_failed"):
+            outcome = reason
+            break
+    if session is not None and session.token is not None:
+        crawler = runner.create_crawler(LogoutSpider)
+        await runner.crawl(crawler)
+        _add(totals, crawler.stats.get_stats())
+    # Levels, not counters: the budget is one object shared by every crawler.
+    totals["gate/budget/run_dollars"] = budget.run_cents() / 100
+    totals["gate/budget/run_pages"] = budget.run_pages()
+    if outcome == "done" and totals.get("gate/refused/budget"):
+        outcome = "budget_exhausted"
+    elif outcome == "done" and (totals.get("gate/breaker/tripped") or totals.get("harvest/failed")):
+        outcome = "partial"
+    return outcome, totals
+
+
+def _on_sigterm(runner: Any) -> asyncio.Event:
+    """SIGTERM/SIGINT (cron, systemd, Ctrl-C): stop gracefully, in-flight responses stored."""
+    event = asyncio.Event()
+    loop = asyncio.get_event_loop()
+
+    def handler() -> None:
+        if not event.is_set():
+            logger.warning("Stop requested: finishing the requests in flight, then stopping")
+            event.set()
+            asyncio.ensure_future(runner.stop())
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, handler)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            pass
+    return event
+
+
+def _lookup_is_stale(harvest: Harvest) -> bool:
+    row = harvest.db.execute("SELECT max(updated_at) FROM courts WHERE pacer_code IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return True
+    fetched = datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    return datetime.now(timezone.utc) - fetched > COURT_LOOKUP_MAX_AGE
+
+
+def _add(totals: dict[str, Any], stats: dict[str, Any]) -> None:
+    for key, value in stats.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            totals[key] = totals.get(key, 0) + value
+        elif key == "finish_reason":
+            totals.setdefault("finish_reasons", []).append(value)
+
+
+def _message(outcome: str, stats: dict[str, Any]) -> str:
+    return {
+        "done": "all planned work done",
+        "window_closed": "the harvest window closed; the rest waits for the next night",
+        "budget_exhausted": f"budget cap reached: {stats.get('gate/refused/budget', 0)} paid requests refused; the next run continues",
+        "login_failed": "PACER login failed; see the log",
+        "interrupted": "stopped by a signal; what was fetched is stored",
+        "partial": "finished, but some courts were blocked or some requests failed",
+    }.get(outcome, outcome)
+
+
+def window_status(spec: WindowSpec, clock: Clock) -> tuple[bool, str, datetime]:
+    """(open now, a sentence for the user, the next opening)."""
+    window = Window(spec)
+    now = clock.now()
+    opens = window.next_open(now)
+    if window.is_open(now):
+        return True, window.describe(now), opens
+    return False, f"outside the harvest window; it opens {format_both(opens)}", opens

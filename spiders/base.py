@@ -1,0 +1,69 @@
+"""What every harvest spider shares: the run's Harvest, request building, audit items."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from harvester.cmecf import HttpCall
+from harvester.errors import LoginFailed
+from harvester.harvest import Harvest, harvest_from_settings
+from harvester.session import META_LOGIN
+
+
+class HarvestSpider(scrapy.Spider):
+    """Base spider: requests carry the gate's contract (court, cost estimate)."""
+
+    harvest: Harvest
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HarvestSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.harvest = harvest_from_settings(crawler.settings)
+        return spider
+
+    def request(
+        self, call: HttpCall, court: str, callback: Callable, *, cost: int = 0, login: bool = False,
+        cb_kwargs: dict[str, Any] | None = None,
+    ) -> scrapy.Request:  # fmt: skip
+        """A Scrapy request for ``call``; every status reaches the callback so it is audited."""
+        return scrapy.Request(
+            call.url, method=call.method, body=call.body or None, headers=call.headers or None,
+            callback=callback, errback=self.failed, cb_kwargs=cb_kwargs or {}, dont_filter=True,
+            meta={"court": court, "cost_estimate_pages": cost, META_LOGIN: login, "handle_httpstatus_all": True},
+        )  # fmt: skip
+
+    def audit(self, response: Response, outcome: str = "ok", reason: str | None = None) -> dict[str, Any]:
+        """An audit-log item for one response (the pipeline stores it in ``requests``)."""
+        if outcome != "ok":
+            self.crawler.stats.inc_value("harvest/failed")
+            self.logger.warning("%s: %s (%s)", response.url, outcome, reason)
+        return {
+            "item": "request", "url": response.url, "court": response.meta.get("court"),
+            "method": response.request.method if response.request else "GET", "status": response.status,
+            "size": len(response.body), "body": response.body, "outcome": outcome, "reason": reason,
+        }  # fmt: skip
+
+    def failed(self, failure: Failure) -> dict[str, Any] | None:
+        """Errback: a request that got no response (network, TLS) or that the gate refused."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason = getattr(failure.value, "reason", None)
+        if reason in {"window", "budget", "breaker", "contract"}:
+            self.logger.info("Not sent (%s): %s", reason, request.url)
+            return None  # not sent: counted in the gate's stats, not in the audit log
+        if isinstance(failure.value, LoginFailed):
+            self.logger.error("%s", failure.value)
+            if self.crawler.engine.spider is not None and not getattr(self, "_closing", False):
+                self._closing = True
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="login_failed"))
+            return None
+        self.crawler.stats.inc_value("harvest/failed")
+        self.logger.warning("Failed %s: %s", request.url, failure.value)
+        return {
+            "item": "request", "url": request.url, "court": request.meta.get("court"), "method": request.method,
+            "status": None, "size": 0, "body": b"", "outcome": "error", "reason": str(failure.value)[:500],
+        }  # fmt: skip

@@ -1,0 +1,27 @@
+"""The CM/ECF court lookup (free, no login) into the ``courts`` table."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterator
+
+from harvester.cmecf import HttpCall
+from harvester.errors import ParseError
+from harvester.parsers import court_lookup
+
+from .base import HarvestSpider
+
+
+class CourtsSpider(HarvestSpider):
+    name = "courts"
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.request(HttpCall("GET", self.harvest.endpoints.court_lookup_url), "pacer-lookup", self.parse_lookup)
+
+    def parse_lookup(self, response: Any) -> Iterator[dict]:
+        try:
+            courts = court_lookup.parse(response.body)["courts"]
+        except ParseError as exc:
+            yield self.audit(response, "failed", f"court lookup: {exc}")
+            return
+        yield self.audit(response)
+        yield {"item": "courts", "courts": courts}

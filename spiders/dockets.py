@@ -1,0 +1,73 @@
+"""District and bankruptcy dockets of the watched cases that are new or changed.
+
+The first time a case is seen: the whole docket with parties. Afterwards: only what
+was entered since the last harvest (``date_range_type=Entered``), so PACER bills only
+the new part. A docket number is first resolved with ``possible_case_numbers.pl``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, AsyncIterator, Iterator
+
+from harvester import cmecf
+from harvester.errors import ParseError
+from harvester.harvest import DocketTask
+from harvester.parsers import case_numbers, parse_page
+
+from .base import HarvestSpider
+
+
+class DocketsSpider(HarvestSpider):
+    name = "dockets"
+    appellate = False
+
+    async def start(self) -> AsyncIterator[Any]:
+        # Plan first, completely: planning reads the database the pipeline is about to write.
+        for task in list(self.harvest.docket_tasks(appellate=self.appellate)):
+            yield self.first_request(task)
+
+    def first_request(self, task: DocketTask) -> Any:
+        if task.pacer_case_id is None:
+            call = cmecf.possible_case_numbers(self.harvest.endpoints.base(task.court), task.docket_number or "")
+            return self.request(call, task.court, self.parse_case_numbers, login=True, cb_kwargs={"task": task})
+        return self.docket_request(task)
+
+    def docket_request(self, task: DocketTask) -> Any:
+        call = cmecf.docket_report(
+            self.harvest.endpoints.base(task.court), task.court, task.pacer_case_id or "",
+            entered_since=task.since, parties=task.parties,
+        )  # fmt: skip
+        return self.request(call, task.court, self.parse_docket, cost=task.cost_estimate_pages, login=True,
+                            cb_kwargs={"task": task})  # fmt: skip
+
+    def parse_case_numbers(self, response: Any, task: DocketTask) -> Iterator[Any]:
+        try:
+            answer = case_numbers.parse(response.body, task.court)
+        except ParseError as exc:
+            yield self.audit(response, "failed", f"possible_case_numbers: {exc}")
+            return
+        if answer["outcome"] != "found" or not answer["pacer_case_id"]:
+            why = answer.get("message") or ("no unambiguous match" if answer["outcome"] == "found" else answer["outcome"])
+            yield self.audit(response, "failed", f"{task.docket_number}: {why}")
+            return
+        yield self.audit(response)
+        yield {"item": "watch", "court": task.court, "pacer_case_id": answer["pacer_case_id"],
+               "docket_number": task.docket_number, "source": "config"}
+        yield self.docket_request(replace(task, pacer_case_id=answer["pacer_case_id"]))
+
+    def parse_docket(self, response: Any, task: DocketTask) -> Iterator[dict]:
+        if response.status != 200:
+            yield self.audit(response, "failed", f"HTTP {response.status}")
+            return
+        try:
+            record = parse_page(response.body, court_id=task.court)
+        except ParseError as exc:
+            yield self.audit(response, getattr(exc, "kind", None) or "failed", str(exc))
+            return
+        if record.get("kind") not in ("docket", "appellate_docket"):
+            yield self.audit(response, "failed", f"expected a docket, got a {record.get('kind')} page")
+            return
+        yield self.audit(response)
+        yield {"item": "docket", "court": task.court, "pacer_case_id": task.pacer_case_id, "record": record,
+               "body": response.body, "url": response.url, "incremental": task.incremental}

@@ -1,0 +1,33 @@
+"""Each watched court's RSS feed (free, no login): which cases changed since last night."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterator
+
+from harvester import cmecf
+from harvester.errors import ParseError
+from harvester.parsers import rss
+
+from .base import HarvestSpider
+
+
+class RssSpider(HarvestSpider):
+    name = "rss"
+
+    async def start(self) -> AsyncIterator[Any]:
+        for court in self.harvest.rss_courts():
+            call = cmecf.rss_feed(self.harvest.endpoints.base(court), court)
+            yield self.request(call, court, self.parse_feed, cb_kwargs={"court": court})
+
+    def parse_feed(self, response: Any, court: str) -> Iterator[dict]:
+        if response.status != 200:
+            yield self.audit(response, "failed", f"HTTP {response.status}")
+            return
+        try:
+            feed = rss.parse(response.body, court)
+        except ParseError as exc:
+            yield self.audit(response, "failed", f"RSS feed: {exc}")
+            return
+        yield self.audit(response)
+        yield {"item": "rss", "court": court, "feed": feed, "body": response.body, "url": response.url,
+               "follow": self.harvest.follow_rss}
