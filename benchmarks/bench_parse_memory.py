@@ -146,7 +146,9 @@ def main() -> int:
     count, seconds = done.stdout.split()
     peak_mb = peak_kb / 1024
     print(f"synthetic district docket: {args.entries:,} entries, {len(data) / 1e6:.1f} MB of HTML")
-    print(f"parsed entries: {int(count):,} in {float(seconds):.2f} s ({int(count) / float(seconds):,.0f} entries/s)")
+    print(
+        f"parsed entries: {int(count):,} in {float(seconds):.2f} s ({int(count) / float(seconds):,.0f} entries/s)"
+    )
     print(f"peak RSS of the parsing process: {peak_mb:.0f} MB (limit {LIMIT_MB} MB)")
     return 0 if peak_mb < LIMIT_MB else 1
 

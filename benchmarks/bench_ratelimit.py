@@ -49,8 +49,12 @@ def child(spec_path: str) -> None:
         @classmethod
         def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
             spider = super().from_crawler(crawler, *args, **kwargs)
-            crawler.signals.connect(lambda request, spider: sent.append(time.monotonic()), signal=signals.request_reached_downloader)
+            # A bound method: the signal dispatcher only keeps weak references.
+            crawler.signals.connect(spider.reached_downloader, signal=signals.request_reached_downloader)
             return spider
+
+        def reached_downloader(self, request: Any, spider: Any) -> None:
+            sent.append(time.monotonic())
 
         async def start(self):
             for i in range(spec["requests"]):

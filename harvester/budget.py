@@ -166,15 +166,22 @@ class Budget(SharedInSettings):
         """Drop a reservation whose request was not sent or came back without a charge."""
         self._reserved.remove(reservation)
 
-    def settle(self, reservation: Reservation, now: datetime, receipt: Mapping[str, Any] | None) -> Charge | None:
-        """Book the receipt's cost for a reserved request; the estimate when a paid page has none."""
+    def settle(
+        self, reservation: Reservation, now: datetime, receipt: Mapping[str, Any] | None, size_bytes: int | None = None
+    ) -> Charge | None:
+        """Book the receipt's cost for a reserved request; an estimate when a paid page has none.
+
+        Without a receipt the page is billed the PACER way from its size (4,320 bytes a
+        page), never more than the estimate the request was let out with.
+        """
         self._reserved.remove(reservation)
         if receipt and receipt.get("cost") is not None:
             pages = receipt.get("billable_pages")
             charge_cents = cents(receipt["cost"])
             charge = Charge(reservation.court, now, int(pages) if pages is not None else math.ceil(charge_cents / PAGE_CENTS), charge_cents, "receipt")
         elif reservation.pages:
-            charge = Charge(reservation.court, now, reservation.pages, reservation.cents, "estimate")
+            pages = reservation.pages if size_bytes is None else min(reservation.pages, billable_pages(size_bytes))
+            charge = Charge(reservation.court, now, pages, pages * PAGE_CENTS, "estimate")
         else:
             return None
         self._prior(Quarter.of(now))  # snapshot the quarter before the first booking in it

@@ -18,7 +18,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--court", help="CM/ECF court id (e.g. cand) for pages that do not name their court.")
 def parse(paths: tuple[str, ...], court: str | None) -> None:
     """Parse saved CM/ECF pages and write one JSON object per file to stdout.
@@ -28,9 +28,12 @@ def parse(paths: tuple[str, ...], court: str | None) -> None:
     """
     from .parsers import parse_page
 
-    out = sys.stdout
+    # Bytes, so a non-UTF-8 locale cannot make a court's accented name fatal.
+    out = sys.stdout.buffer
     for path in paths:
-        out.write(json.dumps(_parse_one(path, court, parse_page), ensure_ascii=False) + "\n")
+        line = json.dumps(_parse_one(path, court, parse_page), ensure_ascii=False) + "\n"
+        out.write(line.encode("utf-8"))
+        out.flush()
 
 
 def _parse_one(path: str, court: str | None, parse_page) -> dict:
@@ -38,7 +41,7 @@ def _parse_one(path: str, court: str | None, parse_page) -> dict:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return {"source": path, "kind": "unreadable", "error": f"cannot read file: {exc.strerror}"}
+        return {"source": path, "kind": "unreadable", "error": f"cannot read file: {exc.strerror or exc}"}
     try:
         record = parse_page(data, court_id=court)
     except ParseError as exc:

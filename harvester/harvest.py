@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from . import store
 from .budget import estimate_pages
+from .clock import Clock
 from .cmecf import court_base
 from .config import Config
 from .parsers.court import is_appellate
@@ -68,6 +69,7 @@ class Harvest(SharedInSettings):
     endpoints: Endpoints
     courts: list[str]
     writer: DatabaseWriter
+    clock: Clock
     run_id: int | None = None
     follow_rss: bool = False
     counters: dict[str, int] = field(default_factory=lambda: {"cases_checked": 0, "cases_changed": 0})
@@ -80,9 +82,9 @@ class Harvest(SharedInSettings):
         known = {row[0] for row in self.db.execute("SELECT court_id FROM courts WHERE pacer_code IS NOT NULL")}
         return [c for c in self.courts if c in with_feed or c not in known]
 
-    def docket_tasks(self, appellate: bool, now: datetime | None = None) -> Iterator[DocketTask]:
+    def docket_tasks(self, appellate: bool) -> Iterator[DocketTask]:
         """Watched cases that are new, named by tonight's feed, or due for a refresh."""
-        now = now or datetime.now(timezone.utc)
+        now = self.clock.now()
         feeds = set(self.rss_courts())
         for court, pacer_case_id, docket_number in self._watched():
             if is_appellate(court) != appellate:
@@ -104,7 +106,8 @@ class Harvest(SharedInSettings):
                 out.append((court, pacer_case_id, None))
                 seen.add((court, pacer_case_id))
             for number in ids["docket_numbers"]:
-                resolved = self._resolved(court, number)
+                # Courts of appeals address a case by its docket number: it is the key.
+                resolved = number if is_appellate(court) else self._resolved(court, number)
                 if resolved and (court, resolved) in seen:
                     continue
                 out.append((court, resolved, number))

@@ -277,7 +277,7 @@ class GateMiddleware:
         if receipt is None and (login_page or response.status >= 300):
             self.budget.cancel(reservation)  # error and login pages are not billed
             return
-        charge = self.budget.settle(reservation, self.clock.now(), receipt)
+        charge = self.budget.settle(reservation, self.clock.now(), receipt, size_bytes=len(response.body))
         if charge is None:
             return
         if charge.source == "estimate":

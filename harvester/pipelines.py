@@ -39,22 +39,23 @@ class StorePipeline:
         ledger.record_request(
             db, url=item["url"], run_id=self.harvest.run_id, court_id=item["court"], method=item["method"],
             status=item["status"], size_bytes=item["size"], receipt=receipt, outcome=item["outcome"],
-            reason=item["reason"],
+            reason=item["reason"], at=self.harvest.clock.now(),
         )  # fmt: skip
 
     def _courts(self, db: Any, item: dict[str, Any]) -> None:
-        stored = store.store_courts(db, [c for c in item["courts"] if c.get("court_id")])
+        stored = store.store_courts(db, [c for c in item["courts"] if c.get("court_id")],
+                                    fetched_at=self.harvest.clock.now())
         logger.info("Court lookup: %d courts stored", stored)
 
     def _rss(self, db: Any, item: dict[str, Any]) -> None:
         result = store.store_rss(db, item["court"], item["feed"], raw=item["body"], url=item["url"],
-                                 run_id=self.harvest.run_id)  # fmt: skip
+                                 run_id=self.harvest.run_id, fetched_at=self.harvest.clock.now())  # fmt: skip
         followed = 0
         if item["follow"]:
             for docket in item["feed"].get("dockets") or []:
                 case_id = docket.get("pacer_case_id")
                 if case_id and store.watch_case(db, item["court"], case_id, docket_number=docket.get("docket_number"),
-                                                source="rss"):  # fmt: skip
+                                                source="rss", added_at=self.harvest.clock.now()):  # fmt: skip
                     followed += 1
         logger.info("RSS %s: %d new items, %d cases flagged, %d newly followed",
                     item["court"], result.items_added, result.cases_flagged, followed)
@@ -66,7 +67,7 @@ class StorePipeline:
     def _docket(self, db: Any, item: dict[str, Any]) -> None:
         result = store.store_docket(
             db, item["court"], item["pacer_case_id"], item["record"], raw=item["body"], url=item["url"],
-            run_id=self.harvest.run_id, incremental=item["incremental"],
+            run_id=self.harvest.run_id, incremental=item["incremental"], fetched_at=self.harvest.clock.now(),
         )  # fmt: skip
         self.crawler.stats.inc_value("harvest/entries_added", result.entries_added)
         self.crawler.stats.inc_value("harvest/dockets_stored")

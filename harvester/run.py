@@ -112,7 +112,7 @@ async def harvest_async(
         for court, case_id, number in target.seed_cases:
             store.watch_case(db, court, case_id, docket_number=number, source="sandbox")
         writer = DatabaseWriter(config["database"]["path"])
-        harvest = Harvest(config, db, target.endpoints, target.courts, writer, run_id, target.follow_rss)
+        harvest = Harvest(config, db, target.endpoints, target.courts, writer, clock, run_id, target.follow_rss)
         session = None
         if target.credentials is not None:
             session = PacerSession(target.credentials, target.endpoints.login_url, target.endpoints.logout_url,
@@ -230,7 +230,7 @@ def _lookup_is_stale(harvest: Harvest) -> bool:
     if not row or not row[0]:
         return True
     fetched = datetime.fromisoformat(row[0].replace("Z", "+00:00"))
-    return datetime.now(timezone.utc) - fetched > COURT_LOOKUP_MAX_AGE
+    return harvest.clock.now() - fetched > COURT_LOOKUP_MAX_AGE
 
 
 def _add(totals: dict[str, Any], stats: dict[str, Any]) -> None:

@@ -18,7 +18,9 @@ from harvester.errors import ParseError
 from harvester.parsers.docket_report import parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dockets"
-PAGES = sorted(p for kind in ("district", "bankruptcy", "not_dockets") for p in (FIXTURES / kind).glob("*.html"))
+PAGES = sorted(
+    p for kind in ("district", "bankruptcy", "not_dockets") for p in (FIXTURES / kind).glob("*.html")
+)
 # Small and medium pages keep each example fast; the mutations are what vary.
 SAMPLE = [p for p in PAGES if p.stat().st_size < 120_000]
 _TAG = re.compile(rb"<[^<>]{0,200}>")
@@ -38,22 +40,30 @@ def _parse_or_refuse(data: bytes) -> None:
 def damaged_pages(draw: st.DrawFn) -> bytes:
     data = (FIXTURES / draw(st.sampled_from([str(p.relative_to(FIXTURES)) for p in SAMPLE]))).read_bytes()
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["truncate", "flip", "drop_tags", "cp1252", "latin1", "script", "splice"]))
+        kind = draw(
+            st.sampled_from(["truncate", "flip", "drop_tags", "cp1252", "latin1", "script", "splice"])
+        )
         if kind == "truncate":
             data = data[: draw(st.integers(0, len(data)))]
         elif kind == "flip" and data:
             buf = bytearray(data)
-            for pos, value in draw(st.lists(st.tuples(st.integers(0, len(buf) - 1), st.integers(0, 255)), max_size=40)):
+            for pos, value in draw(
+                st.lists(st.tuples(st.integers(0, len(buf) - 1), st.integers(0, 255)), max_size=40)
+            ):
                 buf[pos] = value
             data = bytes(buf)
         elif kind == "drop_tags":
             tags = list(_TAG.finditer(data))
             if tags:
                 doomed = set(draw(st.lists(st.integers(0, len(tags) - 1), max_size=60)))
-                data = b"".join(
-                    data[(tags[i - 1].end() if i else 0) : t.start()] + (b"" if i in doomed else t.group())
-                    for i, t in enumerate(tags)
-                ) + data[tags[-1].end() :]
+                data = (
+                    b"".join(
+                        data[(tags[i - 1].end() if i else 0) : t.start()]
+                        + (b"" if i in doomed else t.group())
+                        for i, t in enumerate(tags)
+                    )
+                    + data[tags[-1].end() :]
+                )
         elif kind in ("cp1252", "latin1"):
             codec = "cp1252" if kind == "cp1252" else "latin-1"
             data = data.decode("utf-8", "replace").encode(codec, "replace")

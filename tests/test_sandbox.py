@@ -442,7 +442,16 @@ def test_synthetic_appellate_docket_and_feeds_parse(tmp_path):
         feed = parse_page(feed_bytes, court_id="cand")
         assert feed["kind"] == "rss"
         items = ET.fromstring(feed_bytes).findall("./channel/item")
-        assert items and {str(sb.catalog.get("cand", c_["pacer_case_id"]).pacer_case_id) for c_ in synthetic(sb, "cand")}
+        assert items and len(feed["dockets"]) == len(items)
+        ids = {c_["pacer_case_id"] for c_ in synthetic(sb, "cand")}
+        assert {d["pacer_case_id"] for d in feed["dockets"]} <= ids
+        for docket in feed["dockets"]:
+            case = sb.catalog.get("cand", docket["pacer_case_id"])
+            assert docket["docket_number"] == case.case_number
+            entry = docket["docket_entries"][0]
+            if entry["document_number"]:  # the feed's numbers are the docket's numbers
+                match = [e for e in case.timeline(sb.clock.timestamp()) if str(e.number) == entry["document_number"]]
+                assert match and case.doc_id(match[0]) == entry["pacer_doc_id"]
 
 
 def test_real_pages_parse_the_same_after_serving(client):

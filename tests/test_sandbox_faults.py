@@ -135,6 +135,9 @@ def test_scopes_are_per_court_star_and_login(sandbox, client):
     assert client.docket("nysd", report_fields(case(sandbox, "nysd"))).status == 200
     sandbox.add_fault("login", "error", status=503, count=1)
     assert client.post_json(sandbox.config["login_url"], {"loginId": "sandbox", "password": "x"}).status == 503
+    sandbox.set_faults("lookup", [{"kind": "block", "count": 1}])
+    assert client.get(sandbox.config["court_lookup_url"]).status == 403
+    assert client.get(sandbox.config["court_lookup_url"]).status == 200
 
 
 def test_probability_is_seeded_and_reproducible():

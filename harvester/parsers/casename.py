@@ -48,7 +48,7 @@ _CAPITAL_V = re.compile(r"\WV\.\W")
 
 
 def _upper_single_letters(word: str, sep: str) -> str:
-    """"u.s." -> "U.S.": upper-case the one-letter parts between separators."""
+    """ "u.s." -> "U.S.": upper-case the one-letter parts between separators."""
     return sep.join(p.upper() if len(p) == 1 else p for p in word.split(sep))
 
 
@@ -76,9 +76,7 @@ def _title_word(word: str, shouted_line: bool) -> str:
     mac = _MAC_NAME.match(word)
     if mac and word not in ("mack", "machine"):
         return mac.group(1).capitalize() + mac.group(2).capitalize()
-    return "-".join(
-        _FIRST_LETTER.sub(lambda m: m.group(0).upper(), part) for part in word.split("-")
-    )
+    return "-".join(_FIRST_LETTER.sub(lambda m: m.group(0).upper(), part) for part in word.split("-"))
 
 
 def titlecase(text: str) -> str:

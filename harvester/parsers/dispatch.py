@@ -56,8 +56,8 @@ _XML_DECLARATION = re.compile(rb"^(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*", re.
 _JSON_LOOKUP = re.compile(rb'"(?:login_url|court_id|software_version)"\s*:')
 _HTML = re.compile(rb"(?i)<(?:!doctype\s+html|html|head|body|table|div|form|center|title)\b")
 _APPELLATE = re.compile(rb"NEW SECTION - Case Stub|servlet=CaseSummary\.jsp")
-_CLAIMS = re.compile(rb"(?i)Claims\s+Register")
-_CLAIM_ROWS = re.compile(rb"(?i)Claim\s+No\.|Creditor:|Amount\s+claimed")
+# The report's own heading: "<H2>District of Delaware<BR>Claims Register </H2>".
+_CLAIMS = re.compile(rb"(?i)<h2[^>]*>[^<]*(?:<br\s*/?>[^<]*)?Claims\s+Register")
 _QUERY_MENU = re.compile(rb"(?i)qry(?:Summary|Alias|Attorneys?|Deadlines)\.pl")
 _CASE_SUMMARY = re.compile(rb"(?i)Date\s+of\s+last\s+filing|Case\s+Summary")
 
@@ -86,11 +86,11 @@ def detect_kind(data: bytes) -> str:
         return "case_numbers"
     if is_login_page(data):
         return "login_page"
-    if not _HTML.search(data[:65536]):
+    if not _HTML.search(data):
         return "unknown"
     if _APPELLATE.search(data):
         return "appellate_docket"
-    if _CLAIMS.search(data) and _CLAIM_ROWS.search(data):
+    if _CLAIMS.search(data) or b"No claims found" in data and b"Claims Register" in data:
         return "claims_register"
     if _QUERY_MENU.search(data) and _CASE_SUMMARY.search(data):
         return "case_query"

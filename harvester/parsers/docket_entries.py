@@ -79,7 +79,7 @@ def entry_rows(root: etree._Element, page: bytes) -> list[etree._Element]:
 
 
 def ordered_by(rows: list[etree._Element]) -> str | None:
-    """"date_entered" when the first column is the entry date, else "date_filed"."""
+    """ "date_entered" when the first column is the entry date, else "date_filed"."""
     if not rows:
         return None
     header = [c for c in rows[0] if c.tag in ("td", "th") and not _has_input_child(c)]

@@ -133,7 +133,11 @@ def _first_date(pattern: re.Pattern[str], lines: list[str], label: str) -> str |
 
 
 def _judge(
-    pattern: re.Pattern[str], label: str, lines: list[str], all_text: Callable[[], list[str]], labels: set[str]
+    pattern: re.Pattern[str],
+    label: str,
+    lines: list[str],
+    all_text: Callable[[], list[str]],
+    labels: set[str],
 ) -> str:
     """A judge from the header lines, else from any text node of the page."""
     found = _first_ci(pattern, lines, label)

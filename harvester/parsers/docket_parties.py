@@ -49,7 +49,7 @@ _PARTY_TYPE_FIXES = [
 
 @functools.lru_cache(maxsize=1024)  # a docket repeats a handful of party types
 def normalize_party_type(text: str) -> str:
-    """"DEFENDANT (1)" -> "Defendant", "3rd Party Plaintiff" -> "Third Party Plaintiff"."""
+    """ "DEFENDANT (1)" -> "Defendant", "3rd Party Plaintiff" -> "Third Party Plaintiff"."""
     text = text.lower().strip()
     for pattern, replacement in _PARTY_TYPE_FIXES:
         text = pattern.sub(replacement, text)
@@ -77,6 +77,22 @@ def _has_own_text(el: etree._Element) -> bool:
     if el.text:
         return True
     return any(child.tail for child in el)
+
+
+def _cells(row: etree._Element) -> list[etree._Element]:
+    return [c for c in row.iter("td") if c is not row]
+
+
+class PartyRow:
+    """A row of the party table with its cells and text, computed once."""
+
+    __slots__ = ("row", "cells", "text", "lower")
+
+    def __init__(self, row: etree._Element) -> None:
+        self.row = row
+        self.cells = _cells(row)
+        self.text = text_of(row)
+        self.lower = self.text.strip().lower()
 
 
 def party_rows(root: etree._Element) -> list[PartyRow]:
@@ -112,10 +128,6 @@ def _is_type_marker(bold: etree._Element) -> bool:
 
 
 # --- parties -------------------------------------------------------------------
-
-
-def _cells(row: etree._Element) -> list[etree._Element]:
-    return [c for c in row.iter("td") if c is not row]
 
 
 def _bold_name(cell: etree._Element) -> etree._Element | None:
@@ -199,18 +211,6 @@ def _attorneys(cell: etree._Element) -> list[dict]:
         if attorney:
             found.append(attorney)
     return found
-
-
-class PartyRow:
-    """A row of the party table with its cells and text, computed once."""
-
-    __slots__ = ("row", "cells", "text", "lower")
-
-    def __init__(self, row: etree._Element) -> None:
-        self.row = row
-        self.cells = _cells(row)
-        self.text = text_of(row)
-        self.lower = self.text.strip().lower()
 
 
 def _skip_row(prow: PartyRow, nxt: etree._Element | None) -> bool:
@@ -302,7 +302,6 @@ def _fill_see_above(parties: list[dict]) -> None:
                 known[attorney["name"]] = contact
 
 
-
 # --- criminal cases: offense levels, counts, complaints ---------------------------
 
 _OFFENSE = re.compile(r"highest\s+offense.*(?P<status>opening|terminated)", re.I)
@@ -335,9 +334,7 @@ def _section_header(cell: etree._Element) -> tuple[str, str | None] | None:
     return None
 
 
-def _starts_next_party(
-    cells: list[etree._Element], nxt: etree._Element | None
-) -> bool:
+def _starts_next_party(cells: list[etree._Element], nxt: etree._Element | None) -> bool:
     """A "represented by" row, or a lone party-type header followed by a party."""
     if len(cells) == 3 and "represented by" in clean_string(text_of(cells[1])):
         return True

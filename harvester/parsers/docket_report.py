@@ -6,10 +6,11 @@
 page is a bankruptcy docket is read from the page itself. Pages that are not
 docket reports raise :class:`~harvester.errors.ParseError` with the reason.
 
-One streaming lxml parse, during which finished entry rows become records and
-are emptied (a 100,000-entry docket would otherwise need GBs of tree), then a
-pass over the header table, the party rows and the entry tables (see
-:mod:`docket_meta`, :mod:`docket_parties`, :mod:`docket_entries`).
+One lxml parse (for big pages a streaming one, during which finished entry rows
+become records and are emptied: a 100,000-entry docket would otherwise need
+over half a GB of tree), then a pass over the header table, the party rows and
+the entry tables (see :mod:`docket_meta`, :mod:`docket_parties`,
+:mod:`docket_entries`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ from .docket_parties import add_criminal_data, parse_parties, party_rows
 from .html_tree import build_tree, words
 from .text import to_utf8
 
-__all__ = ["parse", "parse_page"]
+__all__ = ["parse", "parse_page", "STREAM_ABOVE"]
+
+# Pages this big are parsed incrementally, emptying entry rows as they complete:
+# libxml2's tree costs ~8 bytes per byte of HTML, its incremental mode ~2x the time.
+STREAM_ABOVE = 4_000_000
 
 # Literal prefixes let the regex engine skip ahead quickly on big pages.
 _ECF_HOST = re.compile(rb"ecf\.([a-z0-9]{2,6})\.uscourts\.gov")
@@ -108,12 +113,15 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
     return parse_page(data, court_id)
 
 
-def parse_page(data: bytes, court_id: str | None = None, *, stream_rows: bool = True) -> dict:
-    """:func:`parse`, with a switch for the row streaming (tests compare both ways)."""
+def parse_page(data: bytes, court_id: str | None = None, *, stream_rows: bool | None = None) -> dict:
+    """:func:`parse`; ``stream_rows`` forces the row streaming on or off (by default
+    pages of STREAM_ABOVE bytes or more are streamed; tests compare both ways)."""
     page = to_utf8(data)
     facts = _PageFacts(page)
     if facts.not_docket:
         raise ParseError(f"not a docket report: {facts.not_docket}")
+    if stream_rows is None:
+        stream_rows = len(page) >= STREAM_ABOVE
     digest = EntryRowDigest(facts.multi_doc) if stream_rows else None
     try:
         root = build_tree(page, digest)

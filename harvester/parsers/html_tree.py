@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-
 __all__ = [
     "build_tree",
     "clean_html_bytes",
@@ -40,6 +39,7 @@ _PARSER_OPTIONS = dict(
     no_network=True,
     collect_ids=False,
 )
+_PARSER = etree.HTMLParser(**_PARSER_OPTIONS)
 _CHUNK = 1 << 20
 _CLOSING_BR = re.compile(rb"</br\s*>", re.I)
 _CDATA = re.compile(rb"<!\[CDATA\[|\]\]>")
@@ -88,37 +88,41 @@ def clean_html_bytes(utf8: bytes) -> bytes:
 def build_tree(utf8: bytes, on_row: Callable[[etree._Element], None] | None = None) -> etree._Element:
     """Parse a page's UTF-8 bytes into an lxml tree without scripts and styles.
 
-    The page is fed in chunks; ``on_row`` is called with each ``<tr>`` as soon
-    as it is complete, and may empty it to keep the tree small.
+    With ``on_row`` the page is parsed incrementally and ``on_row`` is called
+    with each ``<tr>`` as soon as it is complete (it may empty the row, to keep
+    the tree of a huge page small). libxml2's incremental mode is about twice
+    as slow, so callers use it only for big pages.
     """
     data = clean_html_bytes(utf8)
     if not data.strip():
         raise ValueError("empty document")
-    parser = etree.HTMLPullParser(events=("end",), tag="tr", **_PARSER_OPTIONS)
-    view = memoryview(data)
-    for start in range(0, len(data), _CHUNK):
-        parser.feed(bytes(view[start : start + _CHUNK]))
+    if on_row is None:
+        root = etree.fromstring(data, _PARSER)
+    else:
+        parser = etree.HTMLPullParser(events=("end",), tag="tr", **_PARSER_OPTIONS)
+        view = memoryview(data)
+        for start in range(0, len(data), _CHUNK):
+            parser.feed(bytes(view[start : start + _CHUNK]))
+            _handle_rows(parser, on_row)
+        root = parser.close()
         _handle_rows(parser, on_row)
-    root = parser.close()
-    _handle_rows(parser, on_row)
     if root is None:
         raise ValueError("empty document")
     etree.strip_elements(root, "script", "style", etree.ProcessingInstruction, with_tail=False)
     return root
 
 
-def _handle_rows(parser: etree.HTMLPullParser, on_row: Callable[[etree._Element], None] | None) -> None:
+def _handle_rows(parser: etree.HTMLPullParser, on_row: Callable[[etree._Element], None]) -> None:
     for _event, row in parser.read_events():
-        if on_row is not None:
-            on_row(row)
+        on_row(row)
+
+
+_tostring = etree.tostring
 
 
 def text_of(el: etree._Element) -> str:
     """All text inside ``el`` (no comments), like lxml.html's ``text_content()``."""
     return _tostring(el, method="text", encoding=str, with_tail=False)
-
-
-_tostring = etree.tostring
 
 
 def _walk(el: etree._Element, runs: list[str], cur: list[str]) -> None:
@@ -175,12 +179,16 @@ def words(el: etree._Element) -> list[str]:
     return " ".join(text_nodes(el)).replace(_LINE_BREAK, " ").split()
 
 
-def text_holders(root: etree._Element, needles: tuple[str, ...], limit: int | None = None) -> Iterator[etree._Element]:
+def text_holders(
+    root: etree._Element, needles: tuple[str, ...], limit: int | None = None
+) -> Iterator[etree._Element]:
     """Elements whose own text nodes contain one of ``needles``, in page order.
 
     A tail's text belongs to the parent element (yielded when its element is
     reached). Stops after ``limit`` hits: callers pass the number of times a
-    needle occurs in the raw page, so the walk ends at the last possible hit.
+    needle occurs in the raw page, so the walk ends at the last possible hit
+    (a needle spelled with character references is not counted: too rare to
+    pay for a full walk of every page).
     """
     found = 0
     for el in root.iter():
@@ -214,4 +222,3 @@ def direct_rows(table: etree._Element) -> Iterator[etree._Element]:
             for row in child:
                 if row.tag == "tr":
                     yield row
-

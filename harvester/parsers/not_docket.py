@@ -41,7 +41,11 @@ _MESSAGES: list[tuple[bytes, re.Pattern[bytes], str]] = [
         _phrase("To accept charges shown below, click on the 'View Report' button"),
         "billing confirmation page (\"click on the 'View Report' button\")",
     ),
-    (b"exist.", _phrase("The page ID does not exist. Please enter a valid page ID number."), "invalid page ID"),
+    (
+        b"exist.",
+        _phrase("The page ID does not exist. Please enter a valid page ID number."),
+        "invalid page ID",
+    ),
     (
         b"request.",
         _phrase("Incomplete request. Please try your query again by choosing the Query or Reports option"),
@@ -66,11 +70,17 @@ _MESSAGES: list[tuple[bytes, re.Pattern[bytes], str]] = [
         ),
         "no permission, or no such document",
     ),
-    (b"waiting", _phrase("Server timeout waiting for the HTTP request from the client."), "server timeout page"),
+    (
+        b"waiting",
+        _phrase("Server timeout waiting for the HTTP request from the client."),
+        "server timeout page",
+    ),
     (b"must", re.compile(rb"the\s+case\s+type\s+was.*but\s+it\s+must\s+be"), "wrong case type"),
     (
         b"opened",
-        _phrase("This case is in the process of being opened, please check back later for additional information."),
+        _phrase(
+            "This case is in the process of being opened, please check back later for additional information."
+        ),
         "case still being opened",
     ),
     (
@@ -85,7 +95,11 @@ _MESSAGES: list[tuple[bytes, re.Pattern[bytes], str]] = [
 _NOT_AS_SERVED: list[tuple[bytes, re.Pattern[bytes], str]] = [
     (b"", re.compile(rb"format:\s+text"), "docket in text format, not HTML"),
     (b"metamask", re.compile(rb"metamask.*web3"), "page altered by a browser extension (MetaMask)"),
-    (b"cloudmask", re.compile(rb'console\.log\(".*cloudmask'), "page altered by a browser extension (CloudMask)"),
+    (
+        b"cloudmask",
+        re.compile(rb'console\.log\(".*cloudmask'),
+        "page altered by a browser extension (CloudMask)",
+    ),
     (b"drumpf", re.compile(b"drumpf"), "page altered by a browser extension (Drumpf)"),
 ]
 

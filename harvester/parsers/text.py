@@ -5,31 +5,27 @@ Public API (stable; other parsers import it):
 - :func:`decode_html` bytes of a CM/ECF page -> str (UTF-8, else Windows-1252).
 - :func:`decode_html_utf8` the same, plus the page as UTF-8 bytes.
 - :func:`to_utf8` only the UTF-8 bytes (no copy for ASCII/UTF-8 pages).
-- :func:`squash` collapse every run of white space (incl. NBSP) to one space.
 - :func:`clean_value` squash and drop spaces before commas (how the reference
   normalises every scalar of a docket record and of docket entries).
 - :func:`clean_string` the reference's cleanup of short header values: HTML
   leftovers, smart quotes, ``*``/``#``, and ragged punctuation at the ends.
 - :func:`parse_date` the first date in a string as ISO ``YYYY-MM-DD``, or None.
-- :func:`to_iso_date` a whole string that is one date as ISO, or None.
 """
 
 from __future__ import annotations
 
 import codecs
-import functools
 import datetime as _dt
+import functools
 import re
 
 __all__ = [
     "decode_html",
     "decode_html_utf8",
     "to_utf8",
-    "squash",
     "clean_value",
     "clean_string",
     "parse_date",
-    "to_iso_date",
     "strip_control_chars",
 ]
 
@@ -81,11 +77,6 @@ def strip_control_chars(text: str) -> str:
     if "&#" in text:
         text = _BAD_CHAR_REFS.sub("", text)
     return _CONTROL_CHARS.sub("", text)
-
-
-def squash(text: str) -> str:
-    """Collapse runs of white space (Unicode, so NBSP too) to one space; strip."""
-    return " ".join(text.split())
 
 
 _SPACE_BEFORE_COMMA = re.compile(r"\s+,")
@@ -200,33 +191,28 @@ def _parse_short_date(text: str) -> str | None:
     return _parse_date(text)
 
 
+def _numeric(m: re.Match[str]) -> str | None:
+    return _iso(_full_year(m.group(3)), int(m.group(1)), int(m.group(2)))
+
+
+def _year_first(m: re.Match[str]) -> str | None:
+    return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def _worded(m: re.Match[str]) -> str | None:
+    month = _MONTHS.get(m.group(1).lower())
+    return _iso(int(m.group(3)), month, int(m.group(2))) if month else None
+
+
+_DATE_FORMS = ((_NUMERIC_DATE, _numeric), (_ISO_DATE, _year_first), (_WORD_DATE, _worded))
+
+
 def _parse_date(text: str) -> str | None:
-    best: tuple[int, str] | None = None
-    m = _NUMERIC_DATE.search(text)
-    if m:
-        iso = _iso(_full_year(m.group(3)), int(m.group(1)), int(m.group(2)))
+    """The earliest date in ``text`` in any of the known forms."""
+    found = []
+    for pattern, to_iso in _DATE_FORMS:
+        m = pattern.search(text)
+        iso = to_iso(m) if m else None
         if iso:
-            best = (m.start(), iso)
-    m = _ISO_DATE.search(text)
-    if m and (best is None or m.start() < best[0]):
-        iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        if iso:
-            best = (m.start(), iso)
-    if best is None or not text[: best[0]].strip() == "":
-        m = _WORD_DATE.search(text)
-        month = _MONTHS.get(m.group(1).lower()) if m else None
-        if m and month and (best is None or m.start() < best[0]):
-            iso = _iso(int(m.group(3)), month, int(m.group(2)))
-            if iso:
-                best = (m.start(), iso)
-    return best[1] if best else None
-
-
-def to_iso_date(text: str | None) -> str | None:
-    """Parse a string that is only a date (brackets and spaces allowed)."""
-    if not text:
-        return None
-    text = text.replace("(", "").replace(")", "").strip()
-    if not text or text == "N/A":
-        return None
-    return parse_date(text)
+            found.append((m.start(), iso))
+    return min(found)[1] if found else None

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import HarvesterError
-from .app import SandboxApp, apply_admin_faults, case_info
+from .app import SandboxApp, case_info
 from .clock import TIMEZONE_NAME, SandboxClock
 from .content import load_real_cases
 from .courts import DATA_DIR, LOOKUP_PATH, Catalog, load_courts
@@ -211,6 +211,7 @@ class Sandbox:
             "logout_url": f"{base}/services/cso-logout",
             "court_lookup_url": f"{base}/file-case/court-cmecf-lookup/data.json",
             "court_url_template": f"{base}/ecf/{{court}}/",
+            "court_url": f"{base}/ecf/{{court}}",  # the harvester config's [endpoints] court_url form
             "clock_url": f"{base}/sandbox/clock",
             "admin_url": f"{base}/sandbox/",
             "ca_bundle": str(self.state_dir / "ca.pem"),
@@ -247,10 +248,6 @@ class Sandbox:
         """Remove fault rules (of one scope, or all)."""
         self.faults.clear(scope)
 
-    def apply_faults(self, body: dict) -> None:
-        """Apply a ``POST /sandbox/faults`` body from Python."""
-        apply_admin_faults(self.faults, self.login, body)
-
     def expire_tokens(self, login_id: str | None = None) -> int:
         """Expire NextGenCSO tokens now (all, or one account's); return how many."""
         return self.login.expire_tokens(login_id)
@@ -271,11 +268,3 @@ class Sandbox:
     def cases(self, court: str | None = None) -> list[dict]:
         """The cases served (as ``GET /sandbox/cases`` lists them)."""
         return [case_info(c) for c in self.catalog.cases(court)]
-
-    def total_entries(self, court: str | None = None) -> int:
-        """Docket entries of the synthetic cases at sandbox now (walks every case)."""
-        if self.synthetic is None:
-            return 0
-        now_ts = self.clock.timestamp()
-        return sum(c.entry_count(now_ts) for c in self.synthetic.cases if court in (None, c.court.court_id))
-

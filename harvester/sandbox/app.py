@@ -237,7 +237,7 @@ class SandboxApp:
             return pages.appellate_login(court.court_id)
         return pages.please_log_in(self.please_log_in, court.court_id if court else "cand")
 
-    def _session(self, request: Request, record: dict) -> tuple[str | None, str]:
+    def _session(self, request: Request) -> tuple[str | None, str]:
         """(login id of a valid token or None, client code)."""
         login_id = self.login.account_for(self._token(request))
         return login_id, request.cookies().get("PacerClientCode", "")
@@ -246,7 +246,7 @@ class SandboxApp:
         return Response(status, encode_page(html))
 
     def _docket(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
-        login_id, client_code = self._session(request, record)
+        login_id, client_code = self._session(request)
         if login_id is None:
             return self._html(self._login_page(court))
         title = f"CM/ECF - {court.name}-Docket Report"
@@ -289,7 +289,7 @@ class SandboxApp:
         return None
 
     def _iquery(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
-        login_id, _ = self._session(request, record)
+        login_id, _ = self._session(request)
         if login_id is None:
             return self._html(self._login_page(court))
         case = self._case_from_form(court, fields)
@@ -300,12 +300,12 @@ class SandboxApp:
 
     def _possible_case_numbers(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
         number = fields.get("_query") or fields.get("case_num") or ""
-        login_id, _ = self._session(request, record)
+        login_id, _ = self._session(request)
         xml = markup.possible_case_numbers(number, self.catalog.search(court.court_id, number), login_id is not None)
         return Response(200, xml.encode("latin-1", errors="xmlcharrefreplace"), "text/xml")
 
     def _appellate_docket(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
-        login_id, client_code = self._session(request, record)
+        login_id, client_code = self._session(request)
         if login_id is None:
             return self._html(self._login_page(court))
         case_num = str(fields.get("caseNum") or "").strip()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from datetime import time as dtime
 
 import pytz
@@ -99,17 +99,6 @@ class SandboxClock:
         return {"now": self.now().isoformat(), "timezone": TIMEZONE_NAME}
 
 
-def chicago_date_of(ts: float):
-    """The Chicago calendar date of a POSIX timestamp."""
-    return datetime.fromtimestamp(ts, CHICAGO).date()
-
-
 def day_start_ts(day) -> float:
     """POSIX timestamp of 00:00 Chicago on ``day``."""
     return CHICAGO.localize(datetime.combine(day, dtime(0, 0))).timestamp()
-
-
-def days_before(moment: datetime, days: int) -> datetime:
-    """``moment`` minus whole calendar days, keeping Chicago wall time across DST."""
-    naive = moment.replace(tzinfo=None) - timedelta(days=days)
-    return CHICAGO.localize(naive)

@@ -202,11 +202,6 @@ class LoginService:
         with self._lock:
             self._failures.pop(login_id, None)
 
-    def is_locked(self, login_id: str) -> bool:
-        """Whether logins for ``login_id`` are refused right now."""
-        failures = self._failures.get(login_id)
-        return bool(failures and failures.locked_until_ts > self.clock.timestamp())
-
 
 def _failure(code: str) -> dict:
     return {"loginResult": code, "errorDescription": MESSAGES[code]}

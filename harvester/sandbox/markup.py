@@ -9,7 +9,7 @@ case query: ``case_queries/akd_58813``; feeds: ``rss_feeds_2023`` and
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
 from xml.sax.saxutils import quoteattr
@@ -48,32 +48,36 @@ def _district_party_rows(parties: list[Party], query: DocketQuery) -> str:
     return '<table width="100%" border=0 cellspacing=5>\n' + "".join(out) + "</table>\n"
 
 
-def _district_row(case: SyntheticCase, entry: Entry) -> str:
-    short, text = case.entry_text(entry)
-    host, cid = case.court.host, case.pacer_case_id
-    if entry.number is None:
-        number_cell = "&nbsp;"
-    else:
-        doc = case.doc_id(entry)
-        number_cell = (
-            f'<a href="{host}/doc1/{doc}" onClick="goDLS(\'/doc1/{doc}\',\'{cid}\',\'{entry.seq}\','
-            f"'','1','1','','');return(false);\">{entry.number}</a>&nbsp;"
+def _district_rows(case: SyntheticCase, entries: list[Entry]) -> list[str]:
+    """The entry rows of a district docket (hot path: per-case values bound once)."""
+    host, cid, text_of, doc_id = case.court.host, case.pacer_case_id, case.entry_text, case.doc_id
+    rows = []
+    for entry in entries:
+        text = text_of(entry)[1]
+        if entry.number is None:
+            number_cell = "&nbsp;"
+        else:
+            seq, doc = entry.seq, doc_id(entry)
+            number_cell = (
+                f'<a href="{host}/doc1/{doc}" onClick="goDLS(\'/doc1/{doc}\',\'{cid}\',\'{seq}\','
+                f"'','1','1','','');return(false);\">{entry.number}</a>&nbsp;"
+            )
+            n_att = (entry.h >> 56) % 4
+            if n_att:
+                links = []
+                for i in range(1, n_att + 1):
+                    att = doc_id(entry, i)
+                    links.append(
+                        f'# <a href="{host}/doc1/{att}" onClick="goDLS(\'/doc1/{att}\',\'{cid}\',\'{seq}\','
+                        f"'','1','1','','');return(false);\">{i}</a> Exhibit {chr(64 + i)}"
+                    )
+                text += f" (Attachments: {', '.join(links)})"
+        rows.append(
+            f"<tr><td width='94' valign=top nowrap>{mdy(entry.filed)}</td>"
+            f"<td style='white-space:nowrap' valign='top' align='right'>{number_cell}</td>"
+            f"<td valign=top>{text} (Entered: {mdy(entry.entered)})</td></tr>\n"
         )
-        n_att = (entry.h >> 56) % 4
-        if n_att:
-            links = []
-            for i in range(1, n_att + 1):
-                att = case.doc_id(entry, i)
-                links.append(
-                    f'# <a href="{host}/doc1/{att}" onClick="goDLS(\'/doc1/{att}\',\'{cid}\',\'{entry.seq}\','
-                    f"'','1','1','','');return(false);\">{i}</a> Exhibit {chr(64 + i)}"
-                )
-            text += f" (Attachments: {', '.join(links)})"
-    return (
-        f"<tr><td width='94' valign=top nowrap>{mdy(entry.filed)}</td>"
-        f"<td style='white-space:nowrap' valign='top' align='right'>{number_cell}</td>"
-        f"<td valign=top>{text} (Entered: {mdy(entry.entered)})</td></tr>\n"
-    )
+    return rows
 
 
 def _district_docket(case: SyntheticCase, entries: list[Entry], query: DocketQuery) -> tuple[str, str]:
@@ -104,7 +108,7 @@ def _district_docket(case: SyntheticCase, entries: list[Entry], query: DocketQue
             "<tr><td style='font-weight:bold; width=94; white-space:nowrap'>Date Filed</td>\n"
             "<th>#</th><td style='font-weight:bold'>Docket Text</td></tr>\n"
         )
-        parts.extend(_district_row(case, e) for e in entries)
+        parts.extend(_district_rows(case, entries))
         parts.append("</table><br>\n")
     else:
         parts.append(pages.none_satisfy(case.docket_number))
@@ -132,22 +136,25 @@ def _bankruptcy_parties(parties: list[Party]) -> str:
     return '<BR><FONT SIZE="5"><B></B>\n\t\t</FONT><TABLE width="100%" BORDER=0 CELLSPACING=1><TR>' + "".join(rows) + "</TR></TABLE>"
 
 
-def _bankruptcy_row(case: SyntheticCase, entry: Entry) -> str:
-    short, text = case.entry_text(entry)
-    if entry.number is None:
-        link = "&nbsp;"
-    else:
-        doc = case.doc_id(entry)
-        link = (
-            f"<a href='{case.court.host}/doc1/{doc}?caseid={case.pacer_case_id}&de_seq_num={entry.seq}"
-            f"&pdf_header=0'>{entry.number}</a>"
+def _bankruptcy_rows(case: SyntheticCase, entries: list[Entry]) -> list[str]:
+    """The entry rows of a bankruptcy docket (``nysb`` layout, ``akb`` links)."""
+    host, cid, text_of, doc_id = case.court.host, case.pacer_case_id, case.entry_text, case.doc_id
+    rows = []
+    for entry in entries:
+        if entry.number is None:
+            link = "&nbsp;"
+        else:
+            link = (
+                f"<a href='{host}/doc1/{doc_id(entry)}?caseid={cid}&de_seq_num={entry.seq}"
+                f"&pdf_header=0'>{entry.number}</a>"
+            )
+        rows.append(
+            f'<TR><TD width="94" nowrap valign=bottom>{mdy(entry.filed)}</TD>'
+            "<TD width=74 valign=top align=right style='border-right:0;padding-right:1px'>&nbsp;</TD>"
+            f"<TD width=30 valign=top align=left style='border-left:0;padding-left:1px'>{link}</TD>"
+            f"<TD valign=bottom>  {text_of(entry)[1]} (Entered: {mdy(entry.entered)})</TD></TR>\n"
         )
-    return (
-        f'<TR><TD width="94" nowrap valign=bottom>{mdy(entry.filed)}</TD>'
-        "<TD width=74 valign=top align=right style='border-right:0;padding-right:1px'>&nbsp;</TD>"
-        f"<TD width=30 valign=top align=left style='border-left:0;padding-left:1px'>{link}</TD>"
-        f"<TD valign=bottom>  {text} (Entered: {mdy(entry.entered)})</TD></TR>\n"
-    )
+    return rows
 
 
 def _bankruptcy_docket(case: SyntheticCase, entries: list[Entry], query: DocketQuery) -> tuple[str, str]:
@@ -174,7 +181,7 @@ def _bankruptcy_docket(case: SyntheticCase, entries: list[Entry], query: DocketQ
             "<BR><TABLE BORDER=1 CELLPADDING=10 CELLSPACING=0><TR><TH width=\"94\" nowrap>Filing Date</TH>\n"
             "<TH colspan=2 align='center'>#</TH><TH align=center>Docket Text</TH></TR>\n"
         )
-        parts.extend(_bankruptcy_row(case, e) for e in entries)
+        parts.extend(_bankruptcy_rows(case, entries))
         parts.append("</TABLE><BR><BR><BR><BR>\n")
     else:
         parts.append(pages.none_satisfy(case.docket_number))
@@ -182,8 +189,7 @@ def _bankruptcy_docket(case: SyntheticCase, entries: list[Entry], query: DocketQ
 
 
 # --------------------------------------------------------------------------- appellate
-def _appellate_head(case: SyntheticCase | Court, title: str) -> str:
-    court = case if isinstance(case, Court) else case.court
+def _appellate_head(court: Court, title: str) -> str:
     servlet = f"{court.host}/{court.servlet_path}"
     return (
         '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">\n'
@@ -200,7 +206,7 @@ def _appellate_docket(case: SyntheticCase, entries: list[Entry], query: DocketQu
     circuit = CIRCUITS.get(case.court.court_id, case.court.court_id.upper())
     termed = f"<BR><b>Termed:</b> {mdy(case.date_terminated)}" if case.date_terminated else ""
     parts = [
-        _appellate_head(case, f"{case.case_number} Docket"),
+        _appellate_head(case.court, f"{case.case_number} Docket"),
         "<table width=100% border=0>\n\t<tr><td align=right></td></tr>\n\t<tr><td align=center><b>General Docket<br>\n"
         f"\tUnited States Court of Appeals for the {circuit} Circuit</b></td>\n\t</tr>\n</table>\n",
         "<table width=100% border=1 cellpadding=4>\n<!-- ===================== NEW SECTION - Case Stub ======================== -->\n"

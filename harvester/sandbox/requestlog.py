@@ -13,7 +13,8 @@ Record fields: ``time`` (real, UTC ISO 8601), ``sandbox_time`` (Chicago ISO
 ``cost`` (dollars), ``entries`` (docket entries in a report, else null),
 ``case`` (pacer_case_id or case number, else null), ``faults`` (injected
 fault kinds), ``connection`` (per-server connection number: keep-alive reuse
-shows as repeats), ``duration_ms``.
+shows as repeats), ``duration_ms``; login and logout records add
+``login_result`` (the ``loginResult`` code answered).
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from typing import Callable, TextIO
 from . import Sandbox, SandboxError
 
 CONFIG_NAME = "config.json"
-DEFAULT_STATE_DIR = "sandbox-state"
 
 
 def describe(config: dict, now: str) -> str:

@@ -162,6 +162,8 @@ class HTTPServer:
         if length > MAX_BODY:
             await self._send(writer, Response(413, b"Request Entity Too Large", "text/plain"), False)
             return False
+        if length and headers.get("expect", "").lower() == "100-continue":
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # curl waits for this before a large body
         body = await reader.readexactly(length) if length else b""
         path, _, query = target.partition("?")
         request = Request(method, unquote(path), query, headers, body, conn_id)

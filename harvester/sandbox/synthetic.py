@@ -21,7 +21,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from html import escape
 
 from .clock import CHICAGO, day_start_ts
 from .courts import Court
@@ -312,8 +311,11 @@ class SyntheticCase:
         choices = texts if entry.number is not None else minutes
         short, template = choices[(h >> 40) % len(choices)]
         ref = max(1, (entry.number or 2) - 1 - (h >> 48) % 3)
-        due = mdy(local_date(entry.ts + (7 + (h >> 52) % 40) * DAY))
-        return short, template.format(p=party, a=attorney, j=self.judge, r=ref, d=mdy(entry.filed), due=due)
+        filed = mdy(entry.filed)
+        if "{due}" in template:
+            due = mdy(local_date(entry.ts + (7 + (h >> 52) % 40) * DAY))
+            return short, template.format(p=party, a=attorney, j=self.judge, r=ref, d=filed, due=due)
+        return short, template.format(p=party, a=attorney, j=self.judge, r=ref, d=filed)
 
 
 _TEXTS = {

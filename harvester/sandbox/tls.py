@@ -62,9 +62,3 @@ def server_context(mode: str, state_dir: Path) -> ssl.SSLContext:
         ctx.maximum_version = ssl.TLSVersion.TLSv1_3
     return ctx
 
-
-def client_context(ca_path: str | Path) -> ssl.SSLContext:
-    """A verifying client context that trusts the sandbox CA (for tests and tools)."""
-    ctx = ssl.create_default_context(cafile=str(ca_path))
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    return ctx
