@@ -45,8 +45,9 @@ class BackoffPolicy:
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> BackoffPolicy:
-        """Build from the ``[rate]`` table (key max_retries)."""
-        return cls(max_retries=int(section.get("max_retries", cls.max_retries)))
+        """Build from the ``[rate]`` table (keys max_retries, backoff_seconds)."""
+        return cls(max_retries=int(section.get("max_retries", cls.max_retries)),
+                   base_seconds=float(section.get("backoff_seconds", cls.base_seconds)))
 
     def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""

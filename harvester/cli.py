@@ -147,6 +147,20 @@ def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: s
     sys.exit(code)
 
 
+@cli.command()
+@CONFIG_OPTION
+@click.option("--sandbox", "use_sandbox", is_flag=True, help="Harvest the embedded sandbox even if PACER credentials are set.")
+def daemon(config_path: str | None, use_sandbox: bool) -> None:
+    """Stay running and harvest every night when the window opens (SIGTERM stops it).
+
+    APScheduler fires at each window opening (Central time); a start missed while the
+    machine slept still runs later that night, and a missed night never runs twice.
+    """
+    from .nightly import daemon as run_daemon
+
+    sys.exit(run_daemon(config_path, sandbox=use_sandbox))
+
+
 @cli.command("config")
 @CONFIG_OPTION
 @click.option("--docs", is_flag=True, help="Print the key-by-key reference (docs/configuration.md).")

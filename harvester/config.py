@@ -54,6 +54,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "database": {
         "path": Key(str, "data/pacer.db", "SQLite database the harvest writes (WAL mode: readable during a run)."),
+        "lock_wait_seconds": Key((int, float), 120.0, "How long a write waits for another connection's write lock (a researcher's long transaction) before the run fails."),
     },
     "credentials": {
         "file": Key(str, "", "Optional TOML credentials file outside the repo, readable only by its owner (mode 0600)."),
@@ -71,6 +72,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "global_per_second": Key((int, float), 1.0, "Requests per second across all courts."),
         "per_court_concurrency": Key(int, 1, "Requests in flight to one court at a time."),
         "max_retries": Key(int, 3, "Retries of one request after a 5xx, a timeout or a reset, with exponential backoff and jitter."),
+        "backoff_seconds": Key((int, float), 5.0, "Delay before the first retry (doubling with each retry, jittered; at least what Retry-After asks)."),
+        "timeout_seconds": Key((int, float), 120.0, "Seconds to wait for a response before it counts as a timeout (and is retried)."),
         "breaker_threshold": Key(int, 3, "Consecutive 403s or login pages after which a court is blocked for the night."),
     },
     "budget": {
@@ -195,7 +198,8 @@ def _validate_cases(value: Any, source: str) -> dict[str, dict[str, list[str]]]:
 
 def _check_values(sections: dict[str, dict[str, Any]], source: str) -> None:
     """Checks beyond types: ranges and formats that would otherwise fail at 2 a.m."""
-    for section, key in (("rate", "per_court_per_second"), ("rate", "global_per_second")):
+    for section, key in (("rate", "per_court_per_second"), ("rate", "global_per_second"), ("rate", "backoff_seconds"),
+                         ("rate", "timeout_seconds"), ("database", "lock_wait_seconds")):
         if sections[section][key] <= 0:
             raise ConfigError(f"{source}: {section}.{key} must be greater than 0")
     for section, key in (("budget", "run_dollars"), ("budget", "quarter_dollars"), ("budget", "run_pages"),

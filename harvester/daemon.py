@@ -31,9 +31,12 @@ NIGHT = timedelta(hours=12)
 
 
 class Daemon:
-    """Runs ``night()`` at every window opening (and at once when started inside the window)."""
+    """Runs ``night(stop)`` at every window opening (and at once when started inside the window).
 
-    def __init__(self, window: Window, clock: Clock, night: Callable[[], Awaitable[Any]]) -> None:
+    ``stop`` is set by SIGTERM/SIGINT: a running night ends gracefully, then the daemon.
+    """
+
+    def __init__(self, window: Window, clock: Clock, night: Callable[[asyncio.Event], Awaitable[Any]]) -> None:
         self.window = window
         self.clock = clock
         self.night = night
@@ -52,7 +55,7 @@ class Daemon:
         async with self._running:
             self.runs += 1
             try:
-                result = await self.night()
+                result = await self.night(self._stop)
                 logger.info("Night %d ended: %s", self.runs, getattr(result, "outcome", result))
             except HarvesterError as exc:  # the next night may succeed (e.g. lock held, login refused)
                 logger.error("Night %d failed: %s", self.runs, exc)
@@ -85,6 +88,8 @@ class Daemon:
         self.start()
         await self._stop.wait()
         logger.info("Daemon stopping")
+        async with self._running:  # a night in progress winds down first
+            pass
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
 

@@ -6,6 +6,7 @@ call :func:`harvest_once` without the terminal concerns handled here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -60,3 +61,33 @@ def format_summary(result: RunResult, sandbox: bool = False) -> str:
                               if k.startswith("gate/") and isinstance(v, (int, float))),
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def daemon(config_path: str | None, *, sandbox: bool = False) -> int:
+    """``harvester daemon``: harvest every night when the window opens, until SIGTERM."""
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+
+    from .daemon import Daemon
+    from .run import harvest_async
+    from .window import Window
+
+    config = config_module.load(config_path)
+    setup_logging(config["log"]["file"], config["log"]["level"])
+    with resolved_target(config, sandbox=sandbox) as target:
+        endpoints = target.endpoints
+        clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
+                           endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
+
+        async def night(stop: asyncio.Event) -> RunResult:
+            result = await harvest_async(config, target, clock=clock, stop=stop)
+            click.echo(format_summary(result, sandbox=target.sandbox))
+            return result
+
+        service = Daemon(Window(WindowSpec.from_config(config["window"])), clock, night)
+        deferred_from_coro(service.serve()).addBoth(lambda _: reactor.stop())
+        reactor.run(installSignalHandlers=False)
+    return 0

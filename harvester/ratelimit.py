@@ -10,13 +10,13 @@ that disrupts service. The defaults are therefore deliberately gentle:
 
 Each limit is a GCRA token bucket (a "theoretical arrival time" per bucket).
 ``acquire(court)`` first takes one of the court's concurrency permits, then
-waits for the court's bucket, then reserves the next slot of the global bucket
-and waits for it; the court's next slot is anchored on that global slot, so
-both limits hold at the moment the request is sent. Reservations are anchored
-on their theoretical times, not on the (slightly late) wake-ups, so timer
-latency does not accumulate into a lower rate: with burst 1 no span of ``W``
-seconds holds more than ``W * rate + 1`` requests, and a long harvest runs at
-the configured rate.
+waits for the court's bucket, then -- one request at a time, first come first
+served -- for the global bucket, and accounts the send in both buckets, so
+both limits hold at the moment the request is sent. A wake-up that is late by
+less than half an interval (at most 0.25 s) is accounted at its scheduled time,
+so timer latency does not add up into a lower rate; a longer stall is dropped,
+never caught up in a burst. With burst 1 no span of ``W`` seconds holds more
+than ``W * rate + 1`` requests, and a long harvest runs at the configured rate.
 
 Waiting uses ``Clock.sleep_until`` (asyncio: the Twisted asyncio reactor keeps
 running). ``load(court)`` counts requests waiting or in flight per court; the
@@ -35,6 +35,9 @@ from typing import Any
 
 from .clock import Clock
 from .errors import ConfigError
+
+SLACK_FRACTION = 0.5
+MAX_SLACK_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -69,13 +72,22 @@ class _Bucket:
     def __init__(self, per_second: float, burst: int) -> None:
         self.interval = 1.0 / per_second
         self.tolerance = (burst - 1) * self.interval
+        # How late a wake-up may be and still count as on time (see take()).
+        self.slack = min(SLACK_FRACTION * self.interval, MAX_SLACK_SECONDS)
         self.tat = float("-inf")
 
     def ready_at(self) -> float:
         return self.tat - self.tolerance
 
-    def take(self, at: float) -> None:
-        self.tat = max(self.tat, at) + self.interval
+    def take(self, scheduled: float, sent: float) -> None:
+        """Account a request scheduled for ``scheduled`` and really sent at ``sent``.
+
+        A wake-up up to ``slack`` late is charged at its scheduled time, so timer
+        latency does not add up into a lower rate; beyond that the lost time is
+        dropped rather than caught up, so no span of W seconds ever holds more
+        than ``W * rate + burst`` requests.
+        """
+        self.tat = max(self.tat, scheduled, sent - self.slack) + self.interval
 
 
 class _Court:
@@ -93,6 +105,7 @@ class RateLimiter:
         self.limits = limits
         self.clock = clock
         self._global = _Bucket(limits.global_per_second, limits.burst)
+        self._global_lock = asyncio.Lock()
         self._courts: dict[str, _Court] = {}
         self._load: defaultdict[str, int] = defaultdict(int)
 
@@ -135,13 +148,17 @@ class RateLimiter:
         if deadline is not None and court_ready >= deadline:
             return None
         await self.clock.sleep_until(court_ready)
-        # Anchor on the theoretical time, not on the (late) wake-up: no drift.
-        send_at = max(court_ready, self._global.ready_at())
-        if deadline is not None and send_at >= deadline:
-            return None
-        self._global.take(send_at)
-        state.bucket.take(send_at)
-        await self.clock.sleep_until(send_at)
+        # One global slot at a time, first come first served: nothing is reserved
+        # ahead, so a late sender can still be accounted at its real send time.
+        async with self._global_lock:
+            # The court's scheduled time, not its (late) wake-up: no drift.
+            send_at = max(court_ready, self._global.ready_at())
+            if deadline is not None and send_at >= deadline:
+                return None
+            await self.clock.sleep_until(send_at)
+            sent = self.clock.monotonic()
+            self._global.take(send_at, sent)
+            state.bucket.take(send_at, sent)
         return send_at
 
     def _give_back(self, court: str, state: _Court) -> None:

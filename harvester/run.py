@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import ledger, store
 from .budget import Budget, BudgetCaps
@@ -27,9 +28,11 @@ from .errors import (
     EXIT_BUDGET, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOGIN, EXIT_OK, EXIT_OUTSIDE_WINDOW, EXIT_PARTIAL,
 )  # fmt: skip
 from .harvest import Endpoints, Harvest
+from .target import Target
 from .lock import RunLock
 from .session import PacerSession
 from .settings import scrapy_settings
+from .standalone import HARVEST_PIECES
 from .tls import ssl_context
 from .window import Window, WindowSpec, format_both
 from .writer import DatabaseWriter
@@ -41,18 +44,6 @@ OUTCOME_EXIT = {
     "done": EXIT_OK, "window_closed": EXIT_OUTSIDE_WINDOW, "budget_exhausted": EXIT_BUDGET,
     "login_failed": EXIT_LOGIN, "interrupted": EXIT_INTERRUPTED, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED,
 }  # fmt: skip
-
-
-@dataclass
-class Target:
-    """What a run talks to: endpoints, credentials, and the courts and cases to watch."""
-
-    endpoints: Endpoints
-    credentials: Credentials | None
-    courts: list[str]
-    follow_rss: bool
-    sandbox: bool = False
-    seed_cases: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -97,21 +88,27 @@ async def harvest_async(
     clock: Clock | None = None,
     window_override: str | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> RunResult:
-    """One harvest inside a running asyncio reactor (``harvest_once`` or the daemon)."""
+    """One harvest inside a running asyncio reactor (``harvest_once`` or the daemon).
+
+    Setting ``stop`` ends it gracefully (requests in flight are stored); without one,
+    SIGTERM and SIGINT do that for the duration of the harvest.
+    """
     config = effective_config(config, target)
     state_dir = Path(config["harvest"]["state_dir"])
     with RunLock(state_dir / "harvester.lock") as lock:
         if lock.took_over_stale:
             logger.warning("Took over the lock of a run that did not finish (killed?)")
-        db = open_db(config["database"]["path"])
+        lock_wait = config["database"]["lock_wait_seconds"]
+        db = open_db(config["database"]["path"], lock_wait=lock_wait)
         clock = clock or make_clock(_urls(target.endpoints), target.endpoints.clock_url or None,
                                     ssl_context(target.endpoints.ca_bundle or None))  # fmt: skip
         mode = "sandbox" if target.sandbox else "pacer"
         run_id = ledger.start_run(db, now=clock.now(), mode=mode)
         for court, case_id, number in target.seed_cases:
             store.watch_case(db, court, case_id, docket_number=number, source="sandbox")
-        writer = DatabaseWriter(config["database"]["path"])
+        writer = DatabaseWriter(config["database"]["path"], lock_wait)
         harvest = Harvest(config, db, target.endpoints, target.courts, writer, clock, run_id, target.follow_rss)
         session = None
         if target.credentials is not None:
@@ -119,7 +116,13 @@ async def harvest_async(
                                    config["login"]["max_logins_per_run"])  # fmt: skip
         budget = Budget(BudgetCaps.from_config(config["budget"]), lambda now: ledger.quarter_spend(db, now, mode=mode))
         try:
-            outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override, on_progress)
+            if stop is None:
+                with stop_on_signals(asyncio.Event()) as stop:
+                    outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override,
+                                                          on_progress, stop)  # fmt: skip
+            else:
+                outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override,
+                                                      on_progress, stop)  # fmt: skip
         except BaseException:
             ledger.finish_run(db, run_id, outcome="failed", message="the harvest stopped on an error; see the log")
             raise
@@ -151,7 +154,8 @@ def _urls(endpoints: Endpoints) -> list[str]:
     return [endpoints.login_url, endpoints.logout_url, endpoints.court_lookup_url, endpoints.court_url]
 
 
-async def crawl_sequence(config, harvest, session, budget, clock, window_override, on_progress) -> tuple[str, dict]:
+async def crawl_sequence(config, harvest, session, budget, clock, window_override, on_progress,
+                         stop: asyncio.Event) -> tuple[str, dict]:  # fmt: skip
     """Run the spiders one after the other; stop early when the night or the money ends."""
     from scrapy.crawler import AsyncCrawlerRunner
 
@@ -163,16 +167,11 @@ async def crawl_sequence(config, harvest, session, budget, clock, window_overrid
 
     settings = scrapy_settings(
         config, clock=clock, budget=budget, courts=harvest.courts, window_override=window_override,
-        extra={
-            "HARVEST": harvest, "PACER_SESSION": session,
-            "ITEM_PIPELINES": {"harvester.pipelines.StorePipeline": 300},
-            "DOWNLOADER_MIDDLEWARES": {"harvester.session.SessionMiddleware": 980},
-            "COOKIES_ENABLED": False,  # the session middleware sends the only cookie PACER needs
-            "LOG_ENABLED": False,  # the harvester configures logging itself
-        },
+        extra={**HARVEST_PIECES, "HARVEST": harvest, "PACER_SESSION": session,
+               "LOG_ENABLED": False},  # the harvester configures logging itself
     )  # fmt: skip
     runner = AsyncCrawlerRunner(settings)
-    interrupted = _on_sigterm(runner)
+    watcher = asyncio.ensure_future(_stop_when(stop, runner))
     spiders = [RssSpider, DocketsSpider, AppellateSpider]
     if _lookup_is_stale(harvest):
         spiders.insert(0, CourtsSpider)
@@ -186,7 +185,7 @@ async def crawl_sequence(config, harvest, session, budget, clock, window_overrid
         reason = stats.get("finish_reason", "finished")
         if on_progress:
             on_progress({"spider": spider.name, **totals})
-        if interrupted.is_set() or reason == "shutdown":
+        if stop.is_set() or reason == "shutdown":
             outcome = "interrupted"
             break
         if reason in ("window_closed", "login_failed"):
@@ -196,6 +195,7 @@ async def crawl_sequence(config, harvest, session, budget, clock, window_overrid
         crawler = runner.create_crawler(LogoutSpider)
         await runner.crawl(crawler)
         _add(totals, crawler.stats.get_stats())
+    watcher.cancel()
     # Levels, not counters: the budget is one object shared by every crawler.
     totals["gate/budget/run_dollars"] = budget.run_cents() / 100
     totals["gate/budget/run_pages"] = budget.run_pages()
@@ -206,23 +206,28 @@ async def crawl_sequence(config, harvest, session, budget, clock, window_overrid
     return outcome, totals
 
 
-def _on_sigterm(runner: Any) -> asyncio.Event:
-    """SIGTERM/SIGINT (cron, systemd, Ctrl-C): stop gracefully, in-flight responses stored."""
-    event = asyncio.Event()
+@contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[asyncio.Event]:
+    """SIGTERM/SIGINT (cron, systemd, Ctrl-C) set ``stop`` while the block runs."""
     loop = asyncio.get_event_loop()
-
-    def handler() -> None:
-        if not event.is_set():
-            logger.warning("Stop requested: finishing the requests in flight, then stopping")
-            event.set()
-            asyncio.ensure_future(runner.stop())
-
+    installed = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
-            loop.add_signal_handler(signum, handler)
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
-    return event
+    try:
+        yield stop
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+async def _stop_when(stop: asyncio.Event, runner: Any) -> None:
+    await stop.wait()
+    logger.warning("Stop requested: finishing the requests in flight, then stopping")
+    await runner.stop()
 
 
 def _lookup_is_stale(harvest: Harvest) -> bool:

@@ -107,7 +107,7 @@ def scrapy_settings(
         "DOWNLOAD_SLOTS": {
             court: {"concurrency": limits.per_court_concurrency, "delay": 0, "jitter": 0} for court in courts
         },
-        "DOWNLOAD_TIMEOUT": 120,
+        "DOWNLOAD_TIMEOUT": float(section("rate").get("timeout_seconds", 120)),
         # Safety switches: nothing may drive a process that holds credentials.
         "REMOTE_CONTROL_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

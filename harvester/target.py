@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,9 +19,21 @@ from .credentials import load as load_credentials
 from .errors import ConfigError
 from .harvest import Endpoints
 from .parsers.court import KNOWN_COURTS
-from .run import Target
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Target:
+    """What a run talks to: endpoints, credentials, and the courts and cases to watch."""
+
+    endpoints: Endpoints
+    credentials: Credentials | None
+    courts: list[str]
+    follow_rss: bool
+    sandbox: bool = False
+    seed_cases: list[tuple[str, str, str | None]] = field(default_factory=list)
+
 
 
 def pacer_target(config: Config, credentials: Credentials | None) -> Target:

@@ -22,14 +22,15 @@ T = TypeVar("T")
 class DatabaseWriter:
     """A single writer thread owning one connection to the harvest database."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, lock_wait: float | None = None) -> None:
         self.path = Path(path)
+        self.lock_wait = lock_wait
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._db: Database | None = None
 
     def _connection(self) -> Database:
         if self._db is None:
-            self._db = open_db(self.path)
+            self._db = open_db(self.path) if self.lock_wait is None else open_db(self.path, lock_wait=self.lock_wait)
         return self._db
 
     async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -16,15 +16,18 @@ START = datetime.fromisoformat("2026-03-07T19:00:00-06:00")
 
 
 class LateClock(FakeClock):
-    """A fake clock whose sleeps wake a little late, as real timers do."""
+    """A fake clock whose sleeps wake late, as real timers do; every ``stall_every``-th by ``stall``."""
 
-    def __init__(self, lateness: float) -> None:
+    def __init__(self, lateness: float, stall: float = 0.0, stall_every: int = 0) -> None:
         super().__init__(START)
-        self.lateness = lateness
+        self.lateness, self.stall, self.stall_every = lateness, stall, stall_every
+        self.wakes = 0
 
     async def sleep_until(self, deadline: float) -> None:
         if deadline > self.monotonic():
-            deadline += self.lateness
+            self.wakes += 1
+            stalled = self.stall_every and self.wakes % self.stall_every == 0
+            deadline += self.stall if stalled else self.lateness
         await super().sleep_until(deadline)
 
 
@@ -161,13 +164,14 @@ def test_burst_allows_that_many_at_once_then_spaces() -> None:
     assert [t for t, _ in log] == pytest.approx([0, 0, 0, 1, 2, 3])
 
 
-@pytest.mark.parametrize("lateness", [0.0003, 0.002, 0.015])
+@pytest.mark.parametrize(("lateness", "stall"), [(0.0003, 0.0), (0.002, 0.0), (0.009, 0.0), (0.0, 0.06)])
 @pytest.mark.parametrize("binding", ["global", "per_court"])
-def test_late_wakeups_do_not_drift_and_no_span_overflows(lateness: float, binding: str) -> None:
-    # 1,000 requests at R = 50/s, every sleep waking late: the schedule stays
-    # anchored, so the achieved rate is ~R and no 10 s span holds more than 10R + 1.
+def test_late_wakeups_do_not_drift_and_no_span_overflows(lateness: float, stall: float, binding: str) -> None:
+    # 1,000 requests at R = 50/s, every sleep waking late and, in one case, every
+    # 100th stalled for three intervals: the schedule stays anchored, so the achieved
+    # rate is ~R, and a stall is not caught up, so no 10 s span holds more than 10R + 1.
     rate = 50.0
-    clock = LateClock(lateness)
+    clock = LateClock(lateness, stall=stall, stall_every=100)
     if binding == "global":  # 10 courts that could each do 10/s
         limits, courts = RateLimits(per_court_per_second=10, global_per_second=rate), [f"c{i % 10}" for i in range(1000)]
     else:  # one court, the global limit above it
@@ -179,6 +183,22 @@ def test_late_wakeups_do_not_drift_and_no_span_overflows(lateness: float, bindin
     achieved = (len(times) - 1) / (times[-1] - times[0])
     assert achieved >= 0.95 * rate
     assert max_in_span(times, 10.0) <= 10 * rate + 1
+
+
+def test_a_stall_is_dropped_not_caught_up_in_a_burst() -> None:
+    # 50/s: the second request is scheduled at 20 ms but its wake-up stalls until 80 ms.
+    clock = LateClock(0.0, stall=0.06, stall_every=1)
+    limiter = RateLimiter(RateLimits(per_court_per_second=50, global_per_second=100), clock)
+    log: list[tuple[float, str]] = []
+
+    async def main() -> None:
+        await send_all(limiter, ["cand"] * 2, log)
+        clock.stall_every = 0  # no more stalls
+        await send_all(limiter, ["cand"] * 3, log)
+
+    asyncio.run(main())
+    # Not 0.08, 0.08, 0.08 (catching up the two lost slots): spaced again, less the slack.
+    assert [t for t, _ in log] == pytest.approx([0.0, 0.08, 0.09, 0.11, 0.13])
 
 
 def test_bad_limits_are_config_errors() -> None:

@@ -78,3 +78,10 @@ def test_user_mistakes_are_one_line_errors(tmp_path):
     assert no_sandbox.returncode == 1 and "no running sandbox found" in no_sandbox.stderr
     both = run(["sandbox", "advance", "--state-dir", str(tmp_path), "--hours", "1", "--to", "2030-01-01T00:00"])
     assert both.returncode == 1 and "exactly one of --hours or --to" in both.stderr
+
+
+def test_a_busy_port_is_a_one_line_error(running, tmp_path):
+    config, _ = running
+    busy = run(["sandbox", "--port", str(config["port"]), "--cases", "0", "--state-dir", str(tmp_path / "other")])
+    assert busy.returncode == 1
+    assert busy.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{config['port']}") and "Traceback" not in busy.stderr

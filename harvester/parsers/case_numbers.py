@@ -94,16 +94,17 @@ def choose_match(
 
 
 def _main_case(candidates: list[dict]) -> list[dict]:
-    """Among one case's per-defendant entries, the case itself or the first defendant."""
-    numbers = {split_number(m["docket_number"])["serial"] for m in candidates}
-    types = {split_number(m["docket_number"])["case_type"] for m in candidates}
-    if len(numbers) > 1 or len(types) > 1:
+    """Among one case's per-defendant entries, the case itself or the first defendant.
+
+    Entries of different cases (another office, type or serial) stay ambiguous.
+    """
+    cases = {tuple(split_number(m["docket_number"]).values()) for m in candidates}
+    if len(cases) > 1:
         return candidates
     without = [m for m in candidates if m.get("defendant") is None]
     if len(without) == 1:
         return without
-    ranked = sorted(candidates, key=lambda m: m.get("defendant") or 0)
-    return ranked[:1]
+    return sorted(candidates, key=lambda m: m.get("defendant") or 0)[:1]
 
 
 def _message_outcome(text: str) -> str:

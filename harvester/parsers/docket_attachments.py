@@ -84,12 +84,15 @@ def _first_cell_text(row: etree._Element) -> str:
     return ""
 
 
-def _description(row: etree._Element) -> str:
+def _description(row: etree._Element, bankruptcy: bool) -> str:
+    """The first text of the description cell: the third cell, or in district
+    layouts without a checkbox column, the second."""
     cells = [c for c in row if c.tag == "td"]
-    if len(cells) < 3:
+    index = 2 if bankruptcy or len(cells) == 5 else 1
+    if len(cells) <= index:
         return ""
-    texts = [t for t in cells[2].itertext()]
-    return texts[0].strip() if texts else ""
+    first = next(cells[index].itertext(), "")
+    return first.strip()
 
 
 def _size_text(row: etree._Element) -> str:
@@ -98,14 +101,14 @@ def _size_text(row: etree._Element) -> str:
     return last.strip() if ("kb" in last.lower() or "mb" in last.lower()) else ""
 
 
-def _document(row: etree._Element, prefix: str) -> dict | None:
+def _document(row: etree._Element, prefix: str, bankruptcy: bool) -> dict | None:
     number = _first_cell_text(row).strip()
     if not number.isdigit():
         return None
     box = _checkbox(row)
     doc = {
         "attachment_number": int(number),
-        "description": clean_value(_description(row)),
+        "description": clean_value(_description(row, bankruptcy)),
         "page_count": _page_count(row, box),
         "file_size_str": clean_value(_size_text(row)),
         "pacer_doc_id": _doc_id(box, prefix),
@@ -117,13 +120,13 @@ def _document(row: etree._Element, prefix: str) -> dict | None:
     return doc
 
 
-def attach_documents(entry: dict, cell: etree._Element) -> None:
+def attach_documents(entry: dict, cell: etree._Element, bankruptcy: bool) -> None:
     """Read the document list in ``cell`` into ``entry`` (sizes, attachments)."""
     prefix = (entry.get("pacer_doc_id") or "")[:3]
     docs = []
     for table in cell.iterchildren("table"):
         for row in table.iter("tr"):
-            doc = _document(row, prefix)
+            doc = _document(row, prefix, bankruptcy)
             if doc is not None:
                 docs.append(doc)
     attachments = []

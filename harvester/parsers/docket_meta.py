@@ -18,7 +18,16 @@ from .html_tree import br_lines, text_holders, text_of
 from .judges import judge_name
 from .text import clean_string, clean_value, parse_date
 
-__all__ = ["JUDGE_LABELS", "header_lines", "read_metadata", "docket_number"]
+__all__ = [
+    "JUDGE_LABELS",
+    "header_lines",
+    "read_metadata",
+    "docket_number",
+    "district_case_name",
+    "bankruptcy_case_name",
+    "adversary_nature_of_suit",
+    "clean_metadata",
+]
 
 _DATE = r"[—\d\-–/]+"
 _DATE_FILED = re.compile(rf"Date [fF]iled:\s+({_DATE})")
@@ -206,7 +215,7 @@ def bankruptcy_case_name(root: etree._Element, parties: list[dict], adversary: b
     for party in parties:
         if party.get("type") in ("Debtor", "Debtor In Possession") and "name" in party:
             return party["name"]
-    following = root.xpath('//i[contains(., "Lead BK Title")]/following::text()')
+    following = root.xpath('(//i[contains(., "Lead BK Title")]/following::text())[1]')
     title = following[0].strip() if following else "Unknown Case Title"
     if adversary:
         title += " - Adversary Proceeding"

@@ -41,7 +41,7 @@ from .text import to_utf8
 __all__ = ["parse", "parse_page", "STREAM_ABOVE"]
 
 # Pages this big are parsed incrementally, emptying entry rows as they complete:
-# libxml2's tree costs ~8 bytes per byte of HTML, its incremental mode ~2x the time.
+# libxml2's tree costs ~8 bytes per byte of HTML. Smaller pages skip the per-row work.
 STREAM_ABOVE = 4_000_000
 
 # Literal prefixes let the regex engine skip ahead quickly on big pages.
@@ -165,5 +165,5 @@ def _record(
         }
     )
     record["parties"] = parties
-    record["docket_entries"] = parse_entries(rows[1:], facts.multi_doc, digest)
+    record["docket_entries"] = parse_entries(rows[1:], facts.multi_doc, bankruptcy, digest)
     return record

@@ -40,7 +40,7 @@ _PARSER_OPTIONS = dict(
     collect_ids=False,
 )
 _PARSER = etree.HTMLParser(**_PARSER_OPTIONS)
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16  # libxml2 pushes slower with bigger chunks (1 MB: ~2.5x)
 _CLOSING_BR = re.compile(rb"</br\s*>", re.I)
 _CDATA = re.compile(rb"<!\[CDATA\[|\]\]>")
 _XML_DECL = re.compile(rb"^\s*<\?xml\s+.*?\?>")
@@ -90,8 +90,7 @@ def build_tree(utf8: bytes, on_row: Callable[[etree._Element], None] | None = No
 
     With ``on_row`` the page is parsed incrementally and ``on_row`` is called
     with each ``<tr>`` as soon as it is complete (it may empty the row, to keep
-    the tree of a huge page small). libxml2's incremental mode is about twice
-    as slow, so callers use it only for big pages.
+    the tree of a huge page small).
     """
     data = clean_html_bytes(utf8)
     if not data.strip():

@@ -168,10 +168,8 @@ def _docket(item: etree._Element, court_id: str | None) -> dict | None:
         full_number = title[title.find(docket_number) :].split(None, 1)[0]
         docket.update(docket_number_parts(full_number))
     if bankruptcy:
-        fields = _bankruptcy_fields(description)
-        if fields is None:
-            return None
-        docket.update(fields)
+        # Items without the "Type: .. Office: .." prefix keep these fields empty.
+        docket.update(_bankruptcy_fields(description) or {})
     docket["parties"] = None
     docket["docket_entries"] = [_entry(description, published, appellate)]
     return docket

@@ -10,6 +10,7 @@ Public API (stable; other parsers import it):
 - :func:`clean_string` the reference's cleanup of short header values: HTML
   leftovers, smart quotes, ``*``/``#``, and ragged punctuation at the ends.
 - :func:`parse_date` the first date in a string as ISO ``YYYY-MM-DD``, or None.
+- :func:`strip_control_chars` drop characters (and references) XML forbids.
 """
 
 from __future__ import annotations

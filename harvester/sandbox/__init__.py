@@ -136,6 +136,8 @@ class Sandbox:
         if self._error is not None:
             self._thread.join()
             self._thread = None
+            if isinstance(self._error, SandboxError):
+                raise self._error
             raise SandboxError(f"sandbox failed to start: {self._error}") from self._error
         return self
 
@@ -185,7 +187,10 @@ class Sandbox:
         )
         server = HTTPServer(app.handle, server_context(self.tls_mode, self.state_dir), self.host, self.port, self._log.write)
         try:
-            self.port = await server.start()
+            try:
+                self.port = await server.start()
+            except OSError as exc:
+                raise SandboxError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
             self._ready.set()
             if on_ready is not None:
                 on_ready(self)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 from datetime import datetime, timezone
 from typing import Callable
@@ -34,6 +35,7 @@ from .synthetic import DAY, SyntheticCase, SyntheticCourts
 
 JSON = "application/json"
 TOKEN_COOKIES = ("NextGenCSO", "PacerSession")
+Producer = Callable[[Request, dict, dict, "Court | None"], Response]
 
 
 def form_fields(request: Request) -> tuple[dict[str, str], str]:
@@ -118,7 +120,10 @@ class SandboxApp:
             return self._admin(request, path[len("/sandbox/"):])
         return self._plain(request, 404, "Not Found", endpoint="unknown")
 
-    async def _with_faults(self, request, scope, endpoint, court, produce) -> Response:
+    async def _with_faults(
+        self, request: Request, scope: str, endpoint: str, court: Court | None, produce: Producer
+    ) -> Response:
+        """Answer with ``produce(request, fields, record, court)``, unless a fault says otherwise."""
         plan = self.faults.plan(scope, endpoint)
         if plan.delay:
             await asyncio.sleep(plan.delay)
@@ -126,7 +131,7 @@ class SandboxApp:
         record = self._record(request, endpoint, court, fields, media, plan)
         rule = plan.terminal
         if rule is None or rule.kind == "truncate":
-            response = produce(request, fields, record)
+            response = produce(request, fields, record, court)
             if rule is not None and rule.style == "connection":
                 response.action, response.action_fraction = "truncate", rule.fraction
             elif rule is not None:
@@ -147,6 +152,8 @@ class SandboxApp:
             return Response(action="reset")
         if rule.kind == "hang":
             return Response(action="hang", action_seconds=rule.seconds)
+        if rule.kind == "garbage":
+            return Response(200, random.Random(rule.fired).randbytes(4096))
         return Response(200, encode_page(self._login_page(court)))  # login_page
 
     def _record(self, request, endpoint, court, fields, media, plan) -> dict:
@@ -186,7 +193,7 @@ class SandboxApp:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _cso_auth(self, request: Request, fields: dict, record: dict) -> Response:
+    def _cso_auth(self, request: Request, fields: dict, record: dict, court: None) -> Response:
         body = self._json_body(request)
         reply, login_id = self.login.login(body)
         record["account"] = login_id
@@ -194,7 +201,7 @@ class SandboxApp:
         record["login_result"] = reply["loginResult"]
         return Response(200, json.dumps(reply).encode(), JSON)
 
-    def _cso_logout(self, request: Request, fields: dict, record: dict) -> Response:
+    def _cso_logout(self, request: Request, fields: dict, record: dict, court: None) -> Response:
         body = self._json_body(request)
         token = str(body.get("nextGenCSO") or self._token(request) or "")
         reply, login_id = self.login.logout(token)
@@ -203,7 +210,7 @@ class SandboxApp:
         record["login_result"] = reply["loginResult"]
         return Response(200, json.dumps(reply).encode(), JSON)
 
-    def _lookup(self, request: Request, fields: dict, record: dict) -> Response:
+    def _lookup(self, request: Request, fields: dict, record: dict, court: None) -> Response:
         return Response(200, self.court_lookup, JSON)
 
     # ------------------------------------------------------------------ courts
@@ -221,15 +228,15 @@ class SandboxApp:
             }
             if script in routes:
                 endpoint, produce = routes[script]
-                return await self._with_faults(request, court_id, endpoint, court, lambda r, f, rec: produce(r, f, rec, court))
+                return await self._with_faults(request, court_id, endpoint, court, produce)
         if court.kind == "appellate" and rest == court.servlet_path:
             servlet = dict(parse_qsl(request.query)).get("servlet", "")
             if not servlet and request.body:
                 servlet = form_fields(request)[0].get("servlet", "")
             if servlet == "RSSGenerator":
-                return await self._with_faults(request, court_id, "RSSGenerator", court, lambda r, f, rec: self._rss(r, f, rec, court))
+                return await self._with_faults(request, court_id, "RSSGenerator", court, self._rss)
             if servlet in ("CaseSummary.jsp", "DocketReportFilter.jsp"):
-                return await self._with_faults(request, court_id, "CaseSummary", court, lambda r, f, rec: self._appellate_docket(r, f, rec, court))
+                return await self._with_faults(request, court_id, "CaseSummary", court, self._appellate_docket)
         return self._plain(request, 404, "Not Found", endpoint="unknown")
 
     def _login_page(self, court: Court | None) -> str:
@@ -266,7 +273,7 @@ class SandboxApp:
         if total == 0:
             return self._html(pages.no_documents(title, court.kind))
         if query.date_from is None and total > self.big_docket_entries:
-            return self._html(pages.big_docket(title, court.kind, court.court_id, self.clock.now().date()))
+            return self._html(pages.big_docket(title, court.kind, self.clock.now().date()))
         report = case.report(query) if timeline is None else markup.synthetic_report(case, query, timeline)
         billed = finish(
             report, now=self.clock.now(), login=login_id, client_code=client_code,

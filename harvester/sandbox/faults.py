@@ -15,7 +15,9 @@ data.json). Kinds:
   early (no receipt);
 - ``login_page``: answer the court's "please log in" page although the token is
   valid;
-- ``block``: HTTP 403 with an access-denied page.
+- ``block``: HTTP 403 with an access-denied page;
+- ``garbage``: HTTP 200 whose body is 4 KiB of (seeded) random bytes, as from
+  a broken proxy or a corrupted cache.
 
 Each rule fires for the next ``count`` matching requests (``None``: until
 cleared), with ``probability`` (seeded, so reproducible), optionally only for
@@ -28,7 +30,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass, field, fields
 
-FAULT_KINDS = ("latency", "error", "reset", "hang", "truncate", "login_page", "block")
+FAULT_KINDS = ("latency", "error", "reset", "hang", "truncate", "login_page", "block", "garbage")
 SPECIAL_SCOPES = ("*", "login", "lookup")
 
 

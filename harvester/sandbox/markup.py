@@ -50,23 +50,22 @@ def _district_party_rows(parties: list[Party], query: DocketQuery) -> str:
 
 def _district_rows(case: SyntheticCase, entries: list[Entry]) -> list[str]:
     """The entry rows of a district docket (hot path: per-case values bound once)."""
-    host, cid, text_of, doc_id = case.court.host, case.pacer_case_id, case.entry_text, case.doc_id
+    host, cid, text_of, doc_ids = case.court.host, case.pacer_case_id, case.entry_text, case.doc_ids
     rows = []
     for entry in entries:
         text = text_of(entry)[1]
         if entry.number is None:
             number_cell = "&nbsp;"
         else:
-            seq, doc = entry.seq, doc_id(entry)
+            n_att = (entry.h >> 56) % 4
+            seq, (doc, *attachments) = entry.seq, doc_ids(entry, n_att)
             number_cell = (
                 f'<a href="{host}/doc1/{doc}" onClick="goDLS(\'/doc1/{doc}\',\'{cid}\',\'{seq}\','
                 f"'','1','1','','');return(false);\">{entry.number}</a>&nbsp;"
             )
-            n_att = (entry.h >> 56) % 4
             if n_att:
                 links = []
-                for i in range(1, n_att + 1):
-                    att = doc_id(entry, i)
+                for i, att in enumerate(attachments, start=1):
                     links.append(
                         f'# <a href="{host}/doc1/{att}" onClick="goDLS(\'/doc1/{att}\',\'{cid}\',\'{seq}\','
                         f"'','1','1','','');return(false);\">{i}</a> Exhibit {chr(64 + i)}"

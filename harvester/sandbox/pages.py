@@ -93,7 +93,7 @@ def none_satisfy(docket_number: str) -> str:
     )
 
 
-def big_docket(title: str, kind: str, court_id: str, today: date) -> str:
+def big_docket(title: str, kind: str, today: date) -> str:
     """The "may take a long time" interstitial (real page: ``not_dockets/cod_147282.html``)."""
     options = [
         (today - timedelta(days=7), "for the past week"),

@@ -227,21 +227,35 @@ class SyntheticCase:
         return self.court.kind
 
     # ------------------------------------------------------------- timeline
-    def timeline(self, now_ts: float) -> list[Entry]:
-        """Entries visible at ``now_ts`` (entered at or before it), oldest first.
-
-        Hot path (every docket report): plain loops and local names on purpose.
-        """
-        out: list[Entry] = []
-        append = out.append
+    def _moments(self, now_ts: float):
+        """(index, hash, entered timestamp) of each entry entered by ``now_ts``."""
         key, n_hist, filed_ts = self.key, self.n_hist, self.filed_ts
         span = max(self.epoch_ts - filed_ts - 3600.0, 3600.0)
-        number = 0
-        for k in range(self.n_hist):
+        for k in range(n_hist):  # history: spread over (filing, epoch - 1 h), entry 0 on the filing
             h = mix(key + k)
             ts = filed_ts + span * (k + (h & 0xFFFF) / 65536.0) / n_hist if k else filed_ts
             if ts > now_ts:
-                return out
+                return
+            yield k, h, ts
+        if self.rate_per_s <= 0:
+            return
+        rng = random.Random(key)  # growth after the epoch: exponential gaps
+        ts = self.epoch_ts
+        for k in range(n_hist, self.max_entries):
+            ts += rng.expovariate(self.rate_per_s)
+            if ts > now_ts:
+                return
+            yield k, mix(key + k), ts
+
+    def timeline(self, now_ts: float) -> list[Entry]:
+        """Entries visible at ``now_ts`` (entered at or before it), oldest first.
+
+        Hot path (every docket report): local names on purpose.
+        """
+        out: list[Entry] = []
+        append = out.append
+        number = 0
+        for k, h, ts in self._moments(now_ts):
             if k == 0 or (h >> 16) & 0xFF >= 64:  # about a quarter are unnumbered minute entries
                 number += 1
                 shown = number
@@ -249,23 +263,6 @@ class SyntheticCase:
                 shown = None
             entered = local_date(ts)
             filed = local_date(ts - DAY) if k and (h >> 24) & 0x7 == 0 else entered
-            append(Entry(k, 3 * k + 1 + (h >> 28) % 3, shown, ts, filed, entered, h))
-        if self.rate_per_s <= 0:
-            return out
-        rng = random.Random(key)
-        ts = self.epoch_ts
-        for k in range(n_hist, self.max_entries):
-            ts += rng.expovariate(self.rate_per_s)
-            if ts > now_ts:
-                break
-            h = mix(key + k)
-            if (h >> 16) & 0xFF >= 64:
-                number += 1
-                shown = number
-            else:
-                shown = None
-            entered = local_date(ts)
-            filed = local_date(ts - DAY) if (h >> 24) & 0x7 == 0 else entered
             append(Entry(k, 3 * k + 1 + (h >> 28) % 3, shown, ts, filed, entered, h))
         return out
 
@@ -291,6 +288,12 @@ class SyntheticCase:
         """pacer_doc_id: court prefix, attachment flag (4th digit), 8-digit serial."""
         serial = self.local_index * ENTRY_SLOTS * 4 + entry.k * 4 + attachment
         return f"{self.court.number:03d}{1 if attachment else 0}{serial:08d}"
+
+    def doc_ids(self, entry: Entry, attachments: int) -> list[str]:
+        """The main document's pacer_doc_id, then those of ``attachments`` attachments."""
+        serial = self.local_index * ENTRY_SLOTS * 4 + entry.k * 4
+        prefix = f"{self.court.number:03d}"
+        return [f"{prefix}{1 if i else 0}{serial + i:08d}" for i in range(attachments + 1)]
 
     def parties(self) -> list[Party]:
         """The case's parties and their attorneys (generated once, then kept)."""
