@@ -31,15 +31,16 @@ def _pages(corpus: Path) -> list[bytes]:
     return [p.read_bytes() for p in paths]
 
 
-def _run(pages: list[bytes]) -> tuple[float, int]:
+def _run(pages: list[bytes]) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, docket entries) of parsing every page once."""
     entries = 0
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for page in pages:
         try:
             entries += len(parse(page)["docket_entries"])
         except ParseError:
             pass  # two corpus pages are deliberately not dockets
-    return time.perf_counter() - start, entries
+    return time.perf_counter() - wall, time.process_time() - cpu, entries
 
 
 def main() -> int:
@@ -54,15 +55,17 @@ def main() -> int:
     megabytes = sum(map(len, pages)) / 1e6
     _run(pages[:20])  # warm caches and imports
     runs = [_run(pages) for _ in range(args.repeat)]
-    seconds = [s for s, _ in runs]
-    entries = runs[0][1]
-    median, best = statistics.median(seconds), min(seconds)
+    entries = runs[0][2]
     print(f"pages: {len(pages)}, {megabytes:.1f} MB, {entries:,} docket entries; {args.repeat} runs")
-    print(
-        f"median: {median:.3f} s = {megabytes / median:.1f} MB/s, {entries / median:,.0f} entries/s "
-        f"(targets {TARGET_MB_S:g} MB/s, {TARGET_ENTRIES_S:,.0f} entries/s)"
-    )
-    print(f"best:   {best:.3f} s = {megabytes / best:.1f} MB/s, {entries / best:,.0f} entries/s")
+    print(f"targets: {TARGET_MB_S:g} MB/s, {TARGET_ENTRIES_S:,.0f} entries/s on one core")
+    # CPU time is this process's own single-core work; wall time also counts waiting
+    # for the core when other processes share the machine.
+    for label, seconds in (("wall", [r[0] for r in runs]), ("cpu", [r[1] for r in runs])):
+        median, best = statistics.median(seconds), min(seconds)
+        print(
+            f"{label:4} median {median:.3f} s = {megabytes / median:.1f} MB/s, {entries / median:,.0f} entries/s;"
+            f" best {megabytes / best:.1f} MB/s, {entries / best:,.0f} entries/s"
+        )
     return 0
 
 

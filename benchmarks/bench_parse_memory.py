@@ -115,10 +115,9 @@ def _child(path: str) -> None:
     from harvester.parsers.docket_report import parse
 
     data = Path(path).read_bytes()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     record = parse(data)
-    seconds = time.perf_counter() - start
-    print(len(record["docket_entries"]), f"{seconds:.3f}")
+    print(len(record["docket_entries"]), time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def main() -> int:
@@ -143,11 +142,13 @@ def main() -> int:
         os.unlink(path)
     if peak_kb <= before:
         print("warning: child peak RSS not above an earlier child's; figure may be low", file=sys.stderr)
-    count, seconds = done.stdout.split()
+    fields = done.stdout.split()
+    count, wall, cpu = int(fields[0]), float(fields[1]), float(fields[2])
     peak_mb = peak_kb / 1024
     print(f"synthetic district docket: {args.entries:,} entries, {len(data) / 1e6:.1f} MB of HTML")
     print(
-        f"parsed entries: {int(count):,} in {float(seconds):.2f} s ({int(count) / float(seconds):,.0f} entries/s)"
+        f"parsed {count:,} entries in {wall:.2f} s wall ({count / wall:,.0f} entries/s),"
+        f" {cpu:.2f} s CPU ({count / cpu:,.0f} entries/s, {len(data) / 1e6 / cpu:.1f} MB/s)"
     )
     print(f"peak RSS of the parsing process: {peak_mb:.0f} MB (limit {LIMIT_MB} MB)")
     return 0 if peak_mb < LIMIT_MB else 1

@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .errors import ConfigError
+from .shared import SharedInSettings
 
 RETRY_HTTP_CODES = frozenset({500, 502, 503, 504, 522, 524, 408, 429})
 
@@ -93,7 +94,7 @@ class BreakerPolicy:
 
 
 @dataclass
-class CircuitBreaker:
+class CircuitBreaker(SharedInSettings):
     """Counts consecutive bad answers per court; blocks a court once it reaches the threshold."""
 
     policy: BreakerPolicy = field(default_factory=BreakerPolicy)

@@ -20,6 +20,8 @@ WIDTH, HEIGHT = 760, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 150, 34, 70
 MAX_SERIES = 8  # more would be unreadable: the rest is summed as "other"
 MAX_X_LABELS = 14
+TICKS = 4  # intervals on the y axis
+MAX_BAR = 48.0  # pixels: a lone bar should not fill the plot
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 
 
@@ -49,8 +51,8 @@ def render_svg(rows: Iterable[Mapping[str, Any]], spec: ChartSpec) -> str:
     if not xs:
         return _frame(spec, f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">No data to chart yet.</text>')
     series = _top_series(table)
-    top = _nice_ceiling(max((v for values in series.values() for v in values.values()), default=0))
-    plot = _Plot(len(xs), top)
+    step = _tick_step(max((v for values in series.values() for v in values.values()), default=0))
+    plot = _Plot(len(xs), step * TICKS)
     parts = [_y_axis(plot, spec), _x_axis(plot, xs)]
     draw = _lines if spec.type == "line" else _bars
     parts += draw(plot, xs, series, spec)
@@ -88,12 +90,12 @@ def _top_series(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float
     return kept
 
 
-def _nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (1 for 0)."""
+def _tick_step(value: float) -> float:
+    """The smallest round step (1, 2, 2.5 or 5 times a power of ten) whose TICKS steps reach ``value``."""
     if value <= 0:
         return 1
-    power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value)
+    power = 10 ** math.floor(math.log10(value / TICKS))
+    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power * TICKS >= value)
 
 
 class _Plot:
@@ -113,8 +115,8 @@ class _Plot:
 
 def _y_axis(plot: _Plot, spec: ChartSpec) -> str:
     parts = []
-    for i in range(5):
-        value = plot.top * i / 4
+    for i in range(TICKS + 1):
+        value = plot.top * i / TICKS
         y = plot.y(value)
         label = f"{spec.y_prefix}{_number(value)}"
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{LEFT + plot.width}" y1="{y:.1f}" y2="{y:.1f}"/>'
@@ -151,12 +153,12 @@ def _lines(plot: _Plot, xs: list[str], series: dict[str, dict[str, float]], spec
 
 def _bars(plot: _Plot, xs: list[str], series: dict[str, dict[str, float]], spec: ChartSpec) -> list[str]:
     parts = []
-    width = plot.band * 0.8 / len(series)
+    width = min(plot.band * 0.8 / len(series), MAX_BAR)
     for n, (name, values) in enumerate(series.items()):
         colour = PALETTE[n % len(PALETTE)]
         for i, x in enumerate(xs):
             value = values.get(x, 0)
-            left = plot.x(i) - plot.band * 0.4 + n * width
+            left = plot.x(i) - width * len(series) / 2 + n * width
             top = plot.y(value)
             parts.append(f'<rect class="mark" x="{left:.1f}" y="{top:.1f}" width="{max(width - 1, 1):.1f}" '
                          f'height="{TOP + plot.height - top:.1f}" fill="{colour}">'

@@ -124,6 +124,19 @@ def sandbox_advance(hours: float | None, to: str | None, state_dir: str) -> None
     click.echo(json.dumps(advance(state_dir, hours=hours, to=to)))
 
 
+@cli.command()
+@click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Harvest database to serve (readable while a harvest writes it).")  # fmt: skip
+@click.option("--port", default=8001, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback exposes the data and SQL to the network.")  # fmt: skip
+def serve(db_path: str, port: int, host: str) -> None:
+    """Browse, search and chart the harvest in Datasette (see docs/researchers.md)."""
+    from .serve import serve as serve_datasette
+
+    serve_datasette(db_path, host=host, port=port, announce=lambda line: click.echo(line, err=True))
+
+
 CONFIG_OPTION = click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
                              help="Configuration file (default: config/harvester.toml).")
 

@@ -49,10 +49,12 @@ def pacer_case_url(court_id: str, pacer_case_id: str | None, docket_number: str 
 
 
 def _cell(row: Any, column: str) -> Any:
+    """A column of a result row (sqlite3.Row or dict); an expanded foreign key gives its value."""
     try:
-        return row[column] if column in row.keys() else None
+        value = row[column] if column in row.keys() else None
     except (AttributeError, IndexError, KeyError, TypeError):
         return None
+    return value.get("value") if isinstance(value, dict) else value
 
 
 @hookimpl

@@ -52,7 +52,7 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import _load_objects
 
-from .breaker import BackoffPolicy, BreakerPolicy, CircuitBreaker, parse_retry_after
+from .breaker import BackoffPolicy, CircuitBreaker, parse_retry_after
 from .budget import Budget, BudgetRefusal, Reservation
 from .clock import Clock, SystemClock
 from .errors import HarvesterError
@@ -73,8 +73,10 @@ GATE_PATH = f"{__name__}.GateMiddleware"
 GUARD_PATH = f"{__name__}.GateGuard"
 QUEUE_PATH = f"{__name__}.CourtFairPriorityQueue"
 
-# Settings the gate reads (objects, built by harvester.settings.scrapy_settings).
-S_WINDOW, S_LIMITS, S_BUDGET, S_CLOCK = "GATE_WINDOW", "GATE_RATE_LIMITS", "GATE_BUDGET", "GATE_CLOCK"
+# Settings the gate reads (objects, built by harvester.settings.scrapy_settings). The
+# limiter, breaker and budget are shared by every crawler of a run: limits and
+# blocked courts carry over from one spider to the next.
+S_WINDOW, S_LIMITER, S_BUDGET, S_CLOCK = "GATE_WINDOW", "GATE_LIMITER", "GATE_BUDGET", "GATE_CLOCK"
 S_BACKOFF, S_BREAKER, S_OVERRIDE = "GATE_BACKOFF", "GATE_BREAKER", "GATE_WINDOW_OVERRIDE"
 
 STAT_KEYS = {
@@ -131,13 +133,15 @@ class GateMiddleware:
         self.stats = crawler.stats
         self.clock: Clock = settings.get(S_CLOCK) or SystemClock()
         self.window = Window(settings.get(S_WINDOW) or WindowSpec())
-        self.limiter = RateLimiter(settings.get(S_LIMITS) or RateLimits(), self.clock)
+        self.limiter: RateLimiter = settings.get(S_LIMITER) or RateLimiter(RateLimits(), self.clock)
+        if self.limiter.clock is not self.clock:
+            raise GateBypassError(f"the {S_LIMITER} setting must run on the {S_CLOCK} clock")
         budget = settings.get(S_BUDGET)
         if not isinstance(budget, Budget):
             raise GateBypassError(f"the gate needs a Budget in the {S_BUDGET} setting (use harvester.settings.scrapy_settings)")
         self.budget: Budget = budget
         self.backoff: BackoffPolicy = settings.get(S_BACKOFF) or BackoffPolicy()
-        self.breaker = CircuitBreaker(settings.get(S_BREAKER) or BreakerPolicy())
+        self.breaker: CircuitBreaker = settings.get(S_BREAKER) or CircuitBreaker()
         self.window_override: str = settings.get(S_OVERRIDE) or ""
         self.transient_errors = tuple(_load_objects(settings.getlist("RETRY_EXCEPTIONS")))
         self.closing = False

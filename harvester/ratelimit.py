@@ -35,6 +35,7 @@ from typing import Any
 
 from .clock import Clock
 from .errors import ConfigError
+from .shared import SharedInSettings
 
 SLACK_FRACTION = 0.5
 MAX_SLACK_SECONDS = 0.25
@@ -98,7 +99,7 @@ class _Court:
         self.paused_until = float("-inf")
 
 
-class RateLimiter:
+class RateLimiter(SharedInSettings):
     """Hands out send times that respect every limit; see the module docstring."""
 
     def __init__(self, limits: RateLimits, clock: Clock) -> None:

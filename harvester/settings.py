@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import __version__
-from .breaker import BackoffPolicy, BreakerPolicy
+from .breaker import BackoffPolicy, BreakerPolicy, CircuitBreaker
 from .budget import Budget, BudgetCaps, Charge
 from .clock import Clock, SystemClock
 from .middlewares import (
@@ -37,11 +37,11 @@ from .middlewares import (
     S_BREAKER,
     S_BUDGET,
     S_CLOCK,
-    S_LIMITS,
+    S_LIMITER,
     S_OVERRIDE,
     S_WINDOW,
 )
-from .ratelimit import RateLimits
+from .ratelimit import RateLimiter, RateLimits
 from .tls import tls_settings
 from .window import WindowSpec
 
@@ -68,12 +68,15 @@ def scrapy_settings(
 
     ``budget`` (or ``spent_before``: dollars spent by earlier runs in the quarter
     containing an instant, and ``on_charge``: called with every booked Charge)
-    wires the fee budget to the database. ``window_override`` is a per-run reason
+    wires the fee budget to the database. The budget, the rate limiter and the
+    circuit breaker are objects in the settings: every crawler made from these
+    settings (one run's spiders, one after the other) shares them. ``window_override`` is a per-run reason
     to ignore the harvest window; it is logged as a warning and counted.
     ``extra`` may add settings but not weaken the gate (the guard checks).
     """
     section = _sections(config)
     limits = RateLimits.from_config(section("rate"))
+    clock = clock or SystemClock()
     if budget is None:
         if spent_before is None:
             logger.warning("No record of this quarter's earlier spending was given: counting it as $0.00")
@@ -90,11 +93,11 @@ def scrapy_settings(
         "EXTENSIONS": {GUARD_PATH: 0, "scrapy.extensions.throttle.AutoThrottle": None},
         "SCHEDULER_PRIORITY_QUEUE": QUEUE_PATH,
         S_WINDOW: WindowSpec.from_config(section("window")),
-        S_LIMITS: limits,
+        S_LIMITER: RateLimiter(limits, clock),
         S_BUDGET: budget,
-        S_CLOCK: clock or SystemClock(),
+        S_CLOCK: clock,
         S_BACKOFF: BackoffPolicy.from_config(section("rate")),
-        S_BREAKER: BreakerPolicy.from_config(section("rate")),
+        S_BREAKER: CircuitBreaker(BreakerPolicy.from_config(section("rate"))),
         S_OVERRIDE: window_override or "",
         # Scrapy's own throttles, retries and slots: the gate decides instead.
         "AUTOTHROTTLE_ENABLED": False,

@@ -72,16 +72,33 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("spider_settings"):
         GateTestSpider.custom_settings = spec["spider_settings"]
     process = CrawlerProcess(settings, install_root_handler=True)
-    crawler = process.create_crawler(GateTestSpider)
-    deferred = process.crawl(crawler, spec=spec, out=out)
-    deferred.addErrback(lambda failure: out.__setitem__("crawl_error", f"{type(failure.value).__name__}: {failure.value}"))
-    process.start()
-    stats = crawler.stats.get_stats() if getattr(crawler, "_stats", None) is not None else {}
-    out["stats"] = {k: v for k, v in stats.items() if k.startswith(("gate/", "finish_reason", "scheduler/"))}
+    crawlers: list[Any] = []
+
+    def crawl_next(_result: Any = None) -> None:
+        # One crawler after the other from the same settings, as a run does with its spiders.
+        if len(crawlers) == int(spec.get("crawls", 1)):
+            from twisted.internet import reactor  # noqa: PLC0415
+
+            reactor.callLater(0, reactor.stop)
+            return
+        crawlers.append(process.create_crawler(GateTestSpider))
+        deferred = process.crawl(crawlers[-1], spec=spec, out=out)
+        deferred.addErrback(lambda failure: out.__setitem__("crawl_error", f"{type(failure.value).__name__}: {failure.value}"))
+        deferred.addBoth(crawl_next)
+
+    crawl_next()
+    process.start(stop_after_crawl=False)
+    out["all_stats"] = [_gate_stats(crawler) for crawler in crawlers]
+    out["stats"] = out["all_stats"][-1]
     budget = settings["GATE_BUDGET"]
     out["charges"] = [[c.court, c.pages, c.cents, c.source] for c in budget.charges]
     out["clock_end"] = clock.now().isoformat()
     return out
+
+
+def _gate_stats(crawler: Any) -> dict[str, Any]:
+    stats = crawler.stats.get_stats() if getattr(crawler, "_stats", None) is not None else {}
+    return {k: v for k, v in stats.items() if k.startswith(("gate/", "finish_reason", "scheduler/"))}
 
 
 def crawl_in_subprocess(spec: dict[str, Any], workdir: Path, env: dict[str, str] | None = None, timeout: float = 240) -> dict[str, Any]:

@@ -184,6 +184,22 @@ def test_backoff_retries_and_the_breaker_blocks_a_court_for_the_night(tmp_path: 
     assert [status for url, status in result["responses"] if "/flaky/" in url] == [200]
 
 
+def test_limits_and_blocked_courts_carry_over_to_the_next_spider_of_the_run(tmp_path: Path) -> None:
+    route, _seen = flaky_route()
+    server = sandbox_server("normal", tmp_path, route)
+    try:
+        requests = [night_request(server, "forbidden", n) for n in range(3)] + [night_request(server, "fine", n) for n in range(2)]
+        result = crawl_in_subprocess({**spec(tmp_path, "2026-07-15T22:00:00-05:00", requests), "crawls": 2}, tmp_path)
+    finally:
+        server.close()
+    first, second = result["all_stats"]
+    assert first["gate/breaker/tripped"] == 1
+    assert second["gate/refused/breaker"] == 3  # still blocked in the second spider
+    assert Counter(p.split("/")[1] for p in server.paths()) == {"forbidden": 3, "fine": 4}
+    fine = sorted(t for t, _w, url, _c in result["sent"] if "/fine/" in url)
+    assert min(gaps(fine)) >= 3.0 - 1e-6  # the court's spacing holds across the two crawlers
+
+
 @pytest.mark.parametrize(
     ("spider_settings", "problem"),
     [

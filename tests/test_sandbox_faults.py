@@ -125,6 +125,13 @@ def test_403_block_until_cleared(sandbox, client):
     assert client.docket("cand", report_fields(case(sandbox))).status == 200
 
 
+def test_garbage_body(sandbox, client):
+    sandbox.add_fault("cand", "garbage", count=1)
+    junk = client.docket("cand", report_fields(case(sandbox)))
+    assert junk.status == 200 and len(junk.body) == 4096 and b"Transaction Receipt" not in junk.body
+    assert b"Transaction Receipt" in client.docket("cand", report_fields(case(sandbox))).body
+
+
 def test_scopes_are_per_court_star_and_login(sandbox, client):
     sandbox.add_fault("cand", "error", status=502)
     assert client.docket("nysd", report_fields(case(sandbox, "nysd"))).status == 200

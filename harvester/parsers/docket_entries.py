@@ -242,18 +242,18 @@ class EntryRowDigest:
         return False
 
     def __call__(self, row: etree._Element) -> None:
-        first = row.find("td")
-        if first is None or not _DATE_FIRST.match(text_of(first)):
-            return
         parent = row.getparent()
         if parent is None or parent.tag not in ("table", "tbody"):
             return
         etree.strip_elements(row, "script", "style", with_tail=False)
-        if self._must_keep(text_of(row)):
-            return
         cells = _row_cells(row, self.multi_doc)
-        date_text = text_of(cells[0]) if cells else ""
-        if not date_text.strip():
+        if not cells:
+            return
+        first = cells[0]
+        date_text = text_of(first)
+        if first is not row.find("td") or not _DATE_FIRST.match(date_text):
+            return  # only rows whose first cell starts with a date are entry rows
+        if self._must_keep(text_of(row)):
             return
         self.records.append(_entry(row, cells, date_text))
         row.clear()
