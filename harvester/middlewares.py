@@ -23,9 +23,12 @@ so with ``JOBDIR`` they wait on disk for the next night.
 
 After the response: the receipt's real cost is booked; 5xx/408/429, timeouts
 and dropped connections are retried with backoff (the court is paused,
-``Retry-After`` honoured); 403s and login pages count towards the court's
-circuit breaker; a TLS refusal blocks the court at once, with an error naming
-court and host.
+``Retry-After`` honoured); 403s, login pages on pages that need no session and
+requests that used up their retries count towards the court's circuit breaker
+(login pages of session requests are the session middleware's: it logs in again
+and blocks the court when that does not help); a TLS refusal blocks the court at
+once, with an error naming court and host. After :meth:`GateMiddleware.stop_sending`
+(SIGTERM) nothing more is sent.
 
 Refusals raise subclasses of ``IgnoreRequest`` (:class:`GateRefused`), so a
 spider errback can record them. Every decision is counted in the Scrapy stats
@@ -52,6 +55,7 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import _load_objects
 
+from .attempts import retry_of
 from .breaker import BackoffPolicy, CircuitBreaker, parse_retry_after
 from .budget import Budget, BudgetRefusal, Reservation
 from .clock import Clock, SystemClock
@@ -59,6 +63,7 @@ from .errors import HarvesterError
 from .parsers.login import is_login_page
 from .parsers.receipt import parse_receipt
 from .ratelimit import RateLimiter, RateLimits
+from .session import META_LOGIN
 from .tls import describe_tls_error, tls_refused
 from .window import Window, WindowSpec, format_both
 
@@ -86,6 +91,7 @@ STAT_KEYS = {
     "gate/refused/window": "requests kept for the next night because the window was closed",
     "gate/refused/budget": "paid requests refused by a budget cap",
     "gate/refused/breaker": "requests to a court blocked for the night",
+    "gate/refused/stopping": "requests not sent because the run was told to stop (SIGTERM)",
     "gate/refused/contract": "requests without a court or a cost estimate",
     "gate/retry/scheduled": "retries after a 5xx, 408/429, timeout or dropped connection",
     "gate/retry/gave_up": "requests that failed after the last retry",
@@ -120,6 +126,12 @@ class CourtBlocked(GateRefused):
     reason = "breaker"
 
 
+class StopRequested(GateRefused):
+    """The run was told to stop (SIGTERM): requests not sent yet stay unsent."""
+
+    reason = "stopping"
+
+
 class TLSRefusedError(Exception):
     """A response lost to a TLS refusal; the message names court and host."""
 
@@ -145,6 +157,7 @@ class GateMiddleware:
         self.window_override: str = settings.get(S_OVERRIDE) or ""
         self.transient_errors = tuple(_load_objects(settings.getlist("RETRY_EXCEPTIONS")))
         self.closing = False
+        self.stopping = False
         self._held: dict[int, tuple[str, Reservation]] = {}
 
     @classmethod
@@ -174,9 +187,21 @@ class GateMiddleware:
 
     # -- downloader middleware ---------------------------------------------
 
+    def stop_sending(self) -> None:
+        """Send nothing more (a stop was requested); answers already on their way are still handled."""
+        self.stopping = True
+
+    def block_court(self, court: str, reason: str) -> None:
+        """Block ``court`` for the rest of the run (e.g. its login pages outlive a fresh login)."""
+        if self.breaker.block(court, reason):
+            self._tripped(court)
+
     async def process_request(self, request: Request) -> Request | None:
         court, pages = self._contract(request)
         request.meta["download_slot"] = court
+        if self.stopping:
+            self._inc("gate/refused/stopping")
+            raise StopRequested(f"not sent, the run is stopping: {request.url}")
         if self.breaker.is_blocked(court):
             self._inc("gate/refused/breaker")
             raise CourtBlocked(f"{court} is blocked for the night: {self.breaker.blocked()[court]}")
@@ -193,6 +218,11 @@ class GateMiddleware:
                 await self.clock.sleep_until(deadline)
             return self._keep_for_next_night(request)
         self._count_wait(self.clock.monotonic() - started)
+        if self.stopping:
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            self._inc("gate/refused/stopping")
+            raise StopRequested(f"not sent, the run stopped while it waited: {request.url}")
         if self.closing or not self._window_open() or self.breaker.is_blocked(court):
             self.limiter.release(court)
             self.budget.cancel(reservation)
@@ -213,11 +243,16 @@ class GateMiddleware:
         self.limiter.release(court)
         login_page = is_login_page(response.body)
         self._book(reservation, response, login_page)
-        if response.status == 403 or login_page:
+        if response.status == 403 or (login_page and not request.meta.get(META_LOGIN)):
             self._strike(court, "HTTP 403" if response.status == 403 else "login page instead of content")
+        elif login_page:
+            # A page that needs the session: the session middleware retries it, logs in again
+            # if need be, and blocks the court when even a fresh login does not help. Counting
+            # it here would block every court at once when the token merely expired.
+            pass
         elif response.status in self.backoff.retry_http_codes:
             retry_after = parse_retry_after(response.headers.get(b"Retry-After"), self.clock.now())
-            return self._retry(request, court, f"HTTP {response.status}", retry_after) or response
+            return self._retry(request, court, f"HTTP {response.status}", retry_after, response) or response
         else:
             self.breaker.record_success(court)
         return response
@@ -289,17 +324,23 @@ class GateMiddleware:
         self.stats.set_value("gate/budget/run_dollars", self.budget.run_cents() / 100)
         self.stats.set_value("gate/budget/run_pages", self.budget.run_pages())
 
-    def _retry(self, request: Request, court: str, why: str, retry_after: float | None) -> Request | None:
+    def _retry(
+        self, request: Request, court: str, why: str, retry_after: float | None, response: Response | None = None
+    ) -> Request | None:
         attempt = int(request.meta.get(META_RETRIES, 0)) + 1
         if attempt > self.backoff.max_retries:
             self._inc("gate/retry/gave_up")
             logger.warning("Gave up on %s after %d retries (%s)", request.url, attempt - 1, why)
+            # A court that wears out every retry is down: a few such requests block it for the
+            # night, so a dead court costs a bounded number of requests, not (1 + retries) each.
+            self._strike(court, f"{why} after {attempt - 1} retries")
             return None
         delay = self.backoff.delay(attempt, retry_after)
         self.limiter.pause(court, delay)
         self._inc("gate/retry/scheduled")
         logger.info("Retry %d of %s in %.1f s (%s); %s paused", attempt, request.url, delay, why, court)
-        retry = request.replace(dont_filter=True)
+        status = response.status if response is not None else None
+        retry = retry_of(request, status=status, size=len(response.body) if response is not None else 0, reason=why)
         retry.meta[META_RETRIES] = attempt
         return retry
 

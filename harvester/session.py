@@ -8,8 +8,10 @@ same gate as every other request: window, rate limits, verified TLS.
 older servers, ``PacerClientCode`` when a client code is set) to requests marked
 ``meta["pacer_login"] = True`` at download time only, so the token is never part of a
 request that waits in a queue. A "please log in" page is retried once with the same
-token, then once after a new login; logins per run are capped (PACER suspends accounts
-for excessive authentication calls), and a refused password is never tried twice.
+token, then once after a new login (one login serves every request that held the
+expired token); a court whose login page outlives the fresh login is blocked for the
+night. Logins per run are capped (PACER suspends accounts for excessive
+authentication calls), and a refused password is never tried twice.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pyotp
 from scrapy import Request
 from scrapy.http import Response
 
+from .attempts import retry_of
 from .credentials import Credentials, Secret
 from .errors import LoginFailed
 from .logs import register_secret
@@ -178,13 +181,29 @@ class SessionMiddleware:
         attempt = request.meta.get(META_LOGIN_RETRY, 0)
         self.crawler.stats.inc_value("pacer/login_pages")
         if attempt >= 2:
+            self._block_court(request, "login pages even after a fresh PACER login")
             return response  # the spider records it as a failed request
         if attempt == 1:
             await self.session.relogin(self.crawler, token)
         logger.info("Login page instead of %s; retry %d", request.url, attempt + 1)
-        retry = request.replace(dont_filter=True)
+        retry = retry_of(request, status=response.status, size=len(response.body), reason="login page instead of the report")
         retry.meta[META_LOGIN_RETRY] = attempt + 1
         return retry
+
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        self._sent.pop(id(request), None)
+        request.headers.pop(b"Cookie", None)
+        return None
+
+    def _block_court(self, request: Request, reason: str) -> None:
+        # The token was just renewed: logging in again would not help this court, and
+        # every further try would count against the account.
+        from .middlewares import GateMiddleware
+
+        gate = self.crawler.get_downloader_middleware(GateMiddleware)
+        court = str(request.meta.get("court") or "")
+        if gate is not None and court:
+            gate.block_court(court, reason)
 
     def _cookie(self, token: Secret) -> str:
         value = token.reveal()

@@ -9,6 +9,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from harvester.attempts import earlier_attempts
 from harvester.cmecf import HttpCall
 from harvester.errors import LoginFailed
 from harvester.harvest import Harvest, harvest_from_settings
@@ -46,24 +47,34 @@ class HarvestSpider(scrapy.Spider):
             "item": "request", "url": response.url, "court": response.meta.get("court"),
             "method": response.request.method if response.request else "GET", "status": response.status,
             "size": len(response.body), "body": response.body, "outcome": outcome, "reason": reason,
+            "attempts": earlier_attempts(response.request),
         }  # fmt: skip
 
     def failed(self, failure: Failure) -> dict[str, Any] | None:
         """Errback: a request that got no response (network, TLS) or that the gate refused."""
         request = failure.request  # type: ignore[attr-defined]
         reason = getattr(failure.value, "reason", None)
-        if reason in {"window", "budget", "breaker", "contract"}:
-            self.logger.info("Not sent (%s): %s", reason, request.url)
-            return None  # not sent: counted in the gate's stats, not in the audit log
-        if isinstance(failure.value, LoginFailed):
-            self.logger.error("%s", failure.value)
-            if self.crawler.engine.spider is not None and not getattr(self, "_closing", False):
-                self._closing = True
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="login_failed"))
-            return None
+        if reason in {"window", "budget", "breaker", "contract", "stopping"} or isinstance(failure.value, LoginFailed):
+            if isinstance(failure.value, LoginFailed):
+                self._login_failed(failure.value)
+            else:
+                self.logger.info("Not sent (%s): %s", reason, request.url)
+            # Not sent this time: counted in the gate's stats; earlier tries that were sent are audited.
+            attempts = earlier_attempts(request)
+            return {"item": "attempts", "court": request.meta.get("court"), "attempts": attempts} if attempts else None
         self.crawler.stats.inc_value("harvest/failed")
         self.logger.warning("Failed %s: %s", request.url, failure.value)
         return {
             "item": "request", "url": request.url, "court": request.meta.get("court"), "method": request.method,
             "status": None, "size": 0, "body": b"", "outcome": "error", "reason": str(failure.value)[:500],
+            "attempts": earlier_attempts(request),
         }  # fmt: skip
+
+    def _login_failed(self, error: LoginFailed) -> None:
+        """Stop the crawl once, saying why once (every waiting request fails the same way)."""
+        if getattr(self, "_closing", False):
+            return
+        self._closing = True
+        self.logger.error("%s", error)
+        if self.crawler.engine.spider is not None:
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="login_failed"))

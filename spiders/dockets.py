@@ -7,6 +7,7 @@ the new part. A docket number is first resolved with ``possible_case_numbers.pl`
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, AsyncIterator, Iterator
 
@@ -14,8 +15,21 @@ from harvester import cmecf
 from harvester.errors import ParseError
 from harvester.harvest import DocketTask
 from harvester.parsers import case_numbers, parse_page
+from harvester.parsers.receipt import parse_receipt
 
 from .base import HarvestSpider
+
+_HTML_END = re.compile(rb"(?i)</html\s*>")
+
+
+def cut_short(body: bytes) -> bool:
+    """Whether a report served live lost its end (a cut connection, a broken proxy).
+
+    A whole report has its transaction receipt at the foot, or at least its closing
+    ``</html>``; a page with neither was cut short. The parser reads what it gets, so
+    half a docket would otherwise be stored as if it were the whole one.
+    """
+    return parse_receipt(body) is None and not _HTML_END.search(body[-512:])
 
 
 class DocketsSpider(HarvestSpider):
@@ -67,6 +81,9 @@ class DocketsSpider(HarvestSpider):
             return
         if record.get("kind") not in ("docket", "appellate_docket"):
             yield self.audit(response, "failed", f"expected a docket, got a {record.get('kind')} page")
+            return
+        if cut_short(response.body):
+            yield self.audit(response, "truncated", "the report stops before its transaction receipt and </html>")
             return
         yield self.audit(response)
         yield {"item": "docket", "court": task.court, "pacer_case_id": task.pacer_case_id, "record": record,

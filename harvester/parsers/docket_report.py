@@ -116,7 +116,7 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
 def parse_page(data: bytes, court_id: str | None = None, *, stream_rows: bool | None = None) -> dict:
     """:func:`parse`; ``stream_rows`` forces the row streaming on or off (by default
     pages of STREAM_ABOVE bytes or more are streamed; tests compare both ways)."""
-    page = to_utf8(data)
+    page = data.encode("utf-8") if isinstance(data, str) else to_utf8(data)
     facts = _PageFacts(page)
     if facts.not_docket:
         raise ParseError(f"not a docket report: {facts.not_docket}")
@@ -133,6 +133,7 @@ def parse_page(data: bytes, court_id: str | None = None, *, stream_rows: bool | 
 def _record(
     root: etree._Element, page: bytes, facts: _PageFacts, court_id: str | None, digest: EntryRowDigest | None
 ) -> dict:
+    """The docket record from the parsed tree (``digest`` holds rows emptied while parsing)."""
     headings = _headings(root)
     bankruptcy = _is_bankruptcy(headings, facts.court)
     court = facts.court or _court_from_headings(headings, bankruptcy) or court_id
