@@ -19,6 +19,7 @@ META_ATTEMPTS = "harvest_attempts"
 def retry_of(request: Request, *, status: int | None, size: int, reason: str) -> Request:
     """A copy of ``request`` to send again, remembering the attempt that failed and why."""
     retry = request.replace(dont_filter=True)
+    retry.headers.pop(b"Cookie", None)  # the session adds the token again when it is sent
     attempt = {"url": request.url, "method": request.method, "status": status, "size": size, "reason": reason}
     retry.meta[META_ATTEMPTS] = [*earlier_attempts(request), attempt]
     return retry

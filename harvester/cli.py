@@ -174,6 +174,44 @@ def daemon(config_path: str | None, use_sandbox: bool) -> None:
     sys.exit(run_daemon(config_path, sandbox=use_sandbox))
 
 
+@cli.command()
+@CONFIG_OPTION
+@click.option("--runs", "run_count", default=10, show_default=True, help="How many recent runs to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def status(config_path: str | None, run_count: int, as_json: bool) -> None:
+    """Last runs, this quarter's spend against the $30 waiver, blocked courts, the next window, database size."""
+    from . import config as config_module
+    from .status import format_status, status as status_report
+
+    report = status_report(config_module.load(config_path), runs=run_count)
+    click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+
+
+@cli.command("window")
+@CONFIG_OPTION
+@click.option("--at", "at", default=None, metavar="ISO8601",
+              help="Judge this instant (with its UTC offset, e.g. 2026-03-08T05:30-05:00) instead of now.")
+@click.option("--nights", default=3, show_default=True, help="How many upcoming open periods to list.")
+def window_cmd(config_path: str | None, at: str | None, nights: int) -> None:
+    """Show whether the harvest window is open, in Central time and your local time."""
+    from datetime import datetime, timezone
+
+    from . import config as config_module
+    from .window import Window, WindowSpec, format_both
+
+    try:
+        now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {at}", param_hint="--at") from None
+    if now.tzinfo is None:
+        raise click.BadParameter("give a UTC offset, e.g. 2026-03-08T05:30-05:00", param_hint="--at")
+    window = Window(WindowSpec.from_config(config_module.load(config_path)["window"]))
+    click.echo(window.describe(now))
+    click.echo(f"Rules: {window.spec.describe()}")
+    for opening, closing in window.upcoming(now, nights):
+        click.echo(f"  {format_both(opening)}  until  {format_both(closing)}")
+
+
 @cli.command("config")
 @CONFIG_OPTION
 @click.option("--docs", is_flag=True, help="Print the key-by-key reference (docs/configuration.md).")

@@ -94,6 +94,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "log": {
         "file": Key(str, "data/harvester.log", "Log file of every run (secrets are never logged)."),
         "level": Key(str, "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
+        "progress_seconds": Key((int, float), 60, "Seconds between progress lines in the log during a run (on a terminal a live line is also redrawn every second)."),
     },
     "harvest": {
         "state_dir": Key(str, "data/state", "Where the lock file and the persisted request queue live."),
@@ -199,7 +200,7 @@ def _validate_cases(value: Any, source: str) -> dict[str, dict[str, list[str]]]:
 def _check_values(sections: dict[str, dict[str, Any]], source: str) -> None:
     """Checks beyond types: ranges and formats that would otherwise fail at 2 a.m."""
     for section, key in (("rate", "per_court_per_second"), ("rate", "global_per_second"), ("rate", "backoff_seconds"),
-                         ("rate", "timeout_seconds"), ("database", "lock_wait_seconds")):
+                         ("rate", "timeout_seconds"), ("database", "lock_wait_seconds"), ("log", "progress_seconds")):
         if sections[section][key] <= 0:
             raise ConfigError(f"{source}: {section}.{key} must be greater than 0")
     for section, key in (("budget", "run_dollars"), ("budget", "quarter_dollars"), ("budget", "run_pages"),

@@ -73,6 +73,25 @@ def redact_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
+ABANDONED_MESSAGE = "the run stopped without finishing (killed or crashed); what it had stored is kept"
+
+
+def close_abandoned_runs(db: Database, *, now: datetime | str | None = None) -> int:
+    """Mark runs still ``running`` as ``abandoned``; return how many.
+
+    Call it only while holding the run lock: then no run is really running, and a
+    ``running`` row is what a killed process left behind.
+    """
+    at = utc_timestamp(now)
+    return write_transaction(
+        db,
+        lambda: db.conn.execute(
+            "UPDATE runs SET outcome = 'abandoned', finished_at = ?, message = ? WHERE outcome = 'running'",
+            [at, ABANDONED_MESSAGE],
+        ).rowcount,
+    )
+
+
 def start_run(db: Database, *, now: datetime | str | None = None, mode: str = "pacer") -> int:
     """Open a row in ``runs`` (outcome ``running``) and return its id.
 
@@ -99,6 +118,7 @@ def record_request(
     outcome: str = "ok",
     reason: str | None = None,
     at: datetime | str | None = None,
+    estimated_pages: int | None = None,
 ) -> int:
     """Append one request to the audit log; return its id.
 
@@ -110,12 +130,12 @@ def record_request(
     pages = _int(billable_pages if billable_pages is not None else receipt.get("billable_pages"))
     dollars = _dollars(cost if cost is not None else receipt.get("cost"))
     row = [run_id, utc_timestamp(at), court_id.lower() if court_id else None, method.upper(), redact_url(url),
-           status, size_bytes, pages, dollars, outcome, reason]  # fmt: skip
+           status, size_bytes, pages, dollars, outcome, reason, estimated_pages]  # fmt: skip
     return write_transaction(
         db,
         lambda: db.conn.execute(
             "INSERT INTO requests (run_id, at, court_id, method, url, status, bytes, billable_pages, cost,"
-            " outcome, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " outcome, reason, estimated_pages) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             row,
         ).lastrowid,
     )

@@ -41,6 +41,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class LazyFileHandler(logging.FileHandler):
+    """Appends to a log file created (with its directory) by the first record only.
+
+    A run refused at start-up (a bad config value, loose credentials file) writes nothing.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
 def setup_logging(log_file: str | Path, level: str, console: bool = True) -> None:
     """Log to ``log_file`` (appending) and to stderr, masking registered secrets."""
     root = logging.getLogger()
@@ -48,9 +62,7 @@ def setup_logging(log_file: str | Path, level: str, console: bool = True) -> Non
         root.removeHandler(handler)
     root.setLevel(level.upper())
     redact = RedactingFilter()
-    path = Path(log_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handlers: list[logging.Handler] = [logging.FileHandler(path, encoding="utf-8")]
+    handlers: list[logging.Handler] = [LazyFileHandler(log_file)]
     if console:
         handlers.append(logging.StreamHandler())
     for handler in handlers:

@@ -356,7 +356,9 @@ class GateMiddleware:
     def _keep_for_next_night(self, request: Request) -> Request:
         self._inc("gate/refused/window")
         self._close_for_the_night()
-        return request.replace(dont_filter=True)
+        kept = request.replace(dont_filter=True)
+        kept.headers.pop(b"Cookie", None)  # a kept request may be saved (JOBDIR): never with the token
+        return kept
 
     def _close_for_the_night(self) -> None:
         if self.closing:

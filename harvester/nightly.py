@@ -16,6 +16,7 @@ from . import config as config_module
 from .clock import make_clock
 from .errors import EXIT_OUTSIDE_WINDOW
 from .logs import setup_logging
+from .preflight import check_endpoints
 from .run import RunResult, harvest_once, window_status
 from .target import resolved_target
 from .tls import ssl_context
@@ -31,6 +32,7 @@ def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = Fals
     setup_logging(config["log"]["file"], config["log"]["level"])
     with resolved_target(config, sandbox=sandbox) as target:
         endpoints = target.endpoints
+        check_endpoints(endpoints)  # nothing is locked, opened or written for a run that cannot start
         clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
                            endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
         if window_override:

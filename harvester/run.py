@@ -32,6 +32,7 @@ from .target import Target
 from .lock import RunLock
 from .session import PacerSession
 from .settings import scrapy_settings
+from .pipelines import STORE_ERROR, STORE_FAILED
 from .standalone import HARVEST_PIECES
 from .tls import ssl_context
 from .window import Window, WindowSpec, format_both
@@ -40,6 +41,8 @@ from .writer import DatabaseWriter
 logger = logging.getLogger(__name__)
 
 COURT_LOOKUP_MAX_AGE = timedelta(days=7)
+# Text stats kept in the run's totals (the numeric ones are summed over the spiders).
+TEXT_STATS = ("gate/breaker/blocked", "pacer/login_failure", STORE_ERROR)
 OUTCOME_EXIT = {
     "done": EXIT_OK, "window_closed": EXIT_OUTSIDE_WINDOW, "budget_exhausted": EXIT_BUDGET,
     "login_failed": EXIT_LOGIN, "interrupted": EXIT_INTERRUPTED, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED,
@@ -105,6 +108,9 @@ async def harvest_async(
         clock = clock or make_clock(_urls(target.endpoints), target.endpoints.clock_url or None,
                                     ssl_context(target.endpoints.ca_bundle or None))  # fmt: skip
         mode = "sandbox" if target.sandbox else "pacer"
+        abandoned = ledger.close_abandoned_runs(db, now=clock.now())  # we hold the lock: none is running
+        if abandoned:
+            logger.warning("Marked %d earlier run(s) that never finished (killed?) as abandoned", abandoned)
         run_id = ledger.start_run(db, now=clock.now(), mode=mode)
         for court, case_id, number in target.seed_cases:
             store.watch_case(db, court, case_id, docket_number=number, source="sandbox")
@@ -168,6 +174,8 @@ async def crawl_sequence(config, harvest, session, budget, clock, window_overrid
     settings = scrapy_settings(
         config, clock=clock, budget=budget, courts=harvest.courts, window_override=window_override,
         extra={**HARVEST_PIECES, "HARVEST": harvest, "PACER_SESSION": session,
+               "EXTENSIONS": {"harvester.progress.HarvestProgress": 600},  # live line / progress log lines
+               "PROGRESS_LOG_SECONDS": config["log"]["progress_seconds"],
                "LOG_ENABLED": False},  # the harvester configures logging itself
     )  # fmt: skip
     runner = AsyncCrawlerRunner(settings)
@@ -191,11 +199,16 @@ async def crawl_sequence(config, harvest, session, budget, clock, window_overrid
         if reason in ("window_closed", "login_failed"):
             outcome = reason
             break
+        if reason == STORE_FAILED:
+            outcome = "failed"
+            break
     if session is not None and session.token is not None:
         crawler = runner.create_crawler(LogoutSpider)
         await runner.crawl(crawler)
         _add(totals, crawler.stats.get_stats())
     watcher.cancel()
+    if session is not None and session.failure:
+        totals["pacer/login_failure"] = session.failure
     # Levels, not counters: the budget is one object shared by every crawler.
     totals["gate/budget/run_dollars"] = budget.run_cents() / 100
     totals["gate/budget/run_pages"] = budget.run_pages()
@@ -225,8 +238,15 @@ def stop_on_signals(stop: asyncio.Event) -> Iterator[asyncio.Event]:
 
 
 async def _stop_when(stop: asyncio.Event, runner: Any) -> None:
+    from .middlewares import GateMiddleware
+
     await stop.wait()
     logger.warning("Stop requested: finishing the requests in flight, then stopping")
+    for crawler in list(runner.crawlers):
+        # Requests still waiting for their turn in the gate must not go out after the signal.
+        gate = crawler.get_downloader_middleware(GateMiddleware) if crawler.engine else None
+        if gate is not None:
+            gate.stop_sending()
     await runner.stop()
 
 
@@ -244,16 +264,24 @@ def _add(totals: dict[str, Any], stats: dict[str, Any]) -> None:
             totals[key] = totals.get(key, 0) + value
         elif key == "finish_reason":
             totals.setdefault("finish_reasons", []).append(value)
+        elif key in TEXT_STATS and value:
+            totals[key] = value  # levels of run-wide objects (the breaker, the session): the latest says all
 
 
 def _message(outcome: str, stats: dict[str, Any]) -> str:
+    blocked = stats.get("gate/breaker/blocked")
+    failed = stats.get("harvest/failed", 0)
     return {
         "done": "all planned work done",
         "window_closed": "the harvest window closed; the rest waits for the next night",
         "budget_exhausted": f"budget cap reached: {stats.get('gate/refused/budget', 0)} paid requests refused; the next run continues",
-        "login_failed": "PACER login failed; see the log",
+        "login_failed": f"PACER login failed: {stats.get('pacer/login_failure') or 'see the log'}",
         "interrupted": "stopped by a signal; what was fetched is stored",
-        "partial": "finished, but some courts were blocked or some requests failed",
+        "partial": "finished, but " + ("; ".join(
+            ([f"courts blocked for the night: {blocked}"] if blocked else [])
+            + ([f"{failed} requests failed (reasons in the requests table)"] if failed else [])
+        ) or "some courts were blocked or some requests failed"),
+        "failed": f"stopped: the database refused a write: {stats.get(STORE_ERROR)}; the rest waits for the next run",
     }.get(outcome, outcome)
 
 

@@ -38,8 +38,9 @@ def standalone_settings(config: Config) -> dict[str, Any]:
     endpoints = target.endpoints
     clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
                        endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
-    db = open_db(config["database"]["path"])
-    harvest = Harvest(config, db, endpoints, target.courts, DatabaseWriter(config["database"]["path"]), clock,
+    lock_wait = config["database"]["lock_wait_seconds"]
+    db = open_db(config["database"]["path"], lock_wait=lock_wait)
+    harvest = Harvest(config, db, endpoints, target.courts, DatabaseWriter(config["database"]["path"], lock_wait), clock,
                       None, target.follow_rss)  # fmt: skip
     session = None
     if target.credentials is not None:

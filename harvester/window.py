@@ -157,6 +157,16 @@ class Window:
                 merged.append((opening, closing))
         return [(o, c) for o, c in merged if c > start and o < stop]
 
+    def upcoming(self, dt: datetime, count: int) -> list[tuple[datetime, datetime]]:
+        """The next ``count`` open periods (the current one first when open at ``dt``)."""
+        found: list[tuple[datetime, datetime]] = []
+        start = to_central(dt)
+        while len(found) < count:
+            batch = [iv for iv in self.intervals(start, start + timedelta(days=8)) if iv[1] > dt and iv not in found]
+            found.extend(batch[: count - len(found)])
+            start += timedelta(days=8)
+        return found
+
     def describe(self, dt: datetime, local_tz: tzinfo | None = None) -> str:
         """A sentence for humans: open until / closed until, in Central and the user's time."""
         close = self.closes_at(dt)

@@ -47,7 +47,7 @@ class HarvestSpider(scrapy.Spider):
             "item": "request", "url": response.url, "court": response.meta.get("court"),
             "method": response.request.method if response.request else "GET", "status": response.status,
             "size": len(response.body), "body": response.body, "outcome": outcome, "reason": reason,
-            "attempts": earlier_attempts(response.request),
+            "attempts": earlier_attempts(response.request), "estimated_pages": response.meta.get("cost_estimate_pages"),
         }  # fmt: skip
 
     def failed(self, failure: Failure) -> dict[str, Any] | None:
@@ -67,7 +67,7 @@ class HarvestSpider(scrapy.Spider):
         return {
             "item": "request", "url": request.url, "court": request.meta.get("court"), "method": request.method,
             "status": None, "size": 0, "body": b"", "outcome": "error", "reason": str(failure.value)[:500],
-            "attempts": earlier_attempts(request),
+            "attempts": earlier_attempts(request), "estimated_pages": request.meta.get("cost_estimate_pages"),
         }  # fmt: skip
 
     def _login_failed(self, error: LoginFailed) -> None:

@@ -280,3 +280,32 @@ def docket_consistency_problems(conn: sqlite3.Connection) -> list[str]:
         if key not in by_case and count:
             problems.append(f"{key}: {count} entries but no archived report")
     return problems
+
+
+def held_write_lock(db_path: Path, hold: float = 0.02, timeout: float = 30.0) -> float | None:
+    """Wait until another connection has held the database's write lock for ``hold`` seconds on end.
+
+    Probes with ``BEGIN IMMEDIATE`` (no waiting) every few milliseconds; returns how
+    long the lock had been held when it returns, or None after ``timeout`` seconds.
+    A long hold is a big transaction in progress, e.g. a docket being stored.
+    """
+    conn = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        since = None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                since = None
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                now = time.monotonic()
+                since = since if since is not None else now
+                if now - since >= hold:
+                    return now - since
+            time.sleep(0.002)
+        return None
+    finally:
+        conn.close()

@@ -108,11 +108,14 @@ def test_search_all_finds_a_known_entry(page, base_url, conn):
     page.page.wait_for_load_state("networkidle")
     heading = page.page.locator("#search-all-results h2", has_text="docket_entries")
     assert heading.count() == 1
+    page.screenshot("search_all")
     # The docket_entries result links to the full search; that page lists the known entry.
     heading.locator("a").click()
     page.page.wait_for_load_state("networkidle")
-    assert page.page.locator(f'td.col-id a[href$="/docket_entries/{entry["id"]}"]').count() == 1
-    page.screenshot("search")
+    link = page.page.locator(f'td.col-id a[href$="/docket_entries/{entry["id"]}"]')
+    assert link.count() == 1
+    link.scroll_into_view_if_needed()
+    page.screenshot("search_entries")
     page.assert_offline()
 
 

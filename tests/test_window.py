@@ -222,3 +222,32 @@ def test_from_config_table() -> None:
 def test_bad_specs_are_config_errors(rules: tuple[WindowRule, ...], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Window(WindowSpec(rules))
+
+
+def test_upcoming_lists_the_current_period_first() -> None:
+    window = Window()
+    during = central("2026-10-31T23:00")
+    assert window.upcoming(during, 2) == [
+        (central("2026-10-31T18:00"), CENTRAL.localize(datetime(2026, 11, 1, 6, 0))),
+        (central("2026-11-01T18:00"), central("2026-11-02T06:00")),
+    ]
+    assert window.upcoming(central("2026-11-01T12:00"), 1) == [(central("2026-11-01T18:00"), central("2026-11-02T06:00"))]
+
+
+def test_cli_window_command(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from harvester.cli import cli
+
+    config = tmp_path / "harvester.toml"
+    config.write_text('[window]\nstart = "19:00"\nend = "05:00"\nall_day = ["sun"]\n')
+    result = CliRunner().invoke(cli, ["window", "--config", str(config), "--at", "2026-03-07T12:00-06:00", "--nights", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "Harvest window closed; it opens Sat 2026-03-07 19:00 CST (your time: "
+        + format_both(central("2026-03-07T19:00")).split("your time: ")[1].rstrip(")") + ").",
+        "Rules: mon-sun 19:00-05:00; sun all day (Central time)",
+    ]
+    assert "  until  Mon 2026-03-09 05:00 CDT" in result.output  # Saturday night runs into all-day Sunday
+    naive = CliRunner().invoke(cli, ["window", "--config", str(config), "--at", "2026-03-07T12:00"])
+    assert naive.exit_code == 2 and "UTC offset" in naive.output

@@ -1,0 +1,204 @@
+"""A harvest killed at any moment loses nothing it stored, and the next run finishes the job.
+
+Each test kills ``harvester run`` (a real subprocess, SIGKILL: no cleanup of any kind)
+at a moment read off the sandbox's request log, then checks the database as the
+killed process left it, then runs again and compares the result with an
+uninterrupted harvest of the same sandbox (``harvester export`` of both).
+
+"Whole docket" is defined precisely by
+:func:`harvest_support.docket_consistency_problems`: every case's entry rows are
+exactly the entries of the report(s) archived for it, and ``entry_count`` agrees.
+
+"In flight at the kill" is counted from the sandbox log: billable reports the
+sandbox answered during the killed run whose case the database did not hold
+afterwards. Only those may be fetched (paid for) again.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harvest_support import (
+    BILLABLE_ENDPOINTS,
+    FAST_RATE,
+    HarvestDir,
+    docket_consistency_problems,
+    held_write_lock,
+    start_sandbox,
+    wait_for,
+)
+
+# Requests to one court in flight at once, times the courts one spider crawls at once.
+IN_FLIGHT_MAX = FAST_RATE["per_court_concurrency"] * 2
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Kill once the sandbox has logged the ``nth`` request to ``endpoint``, ``delay`` seconds later."""
+
+    name: str
+    endpoint: str | None  # None: a moment after start-up, before any request
+    nth: int
+    delay: float
+
+
+_jitter = random.Random(20261123)
+MOMENTS = [
+    Moment("start-up", None, 0, 0.3),
+    Moment("court lookup answered", "court-lookup", 1, 0.0),
+    Moment("first RSS feed", "rss_outside", 1, 0.01),
+    Moment("login answered", "cso-auth", 1, 0.0),
+    Moment("first docket answered", "DktRpt", 1, 0.0),
+    Moment("third docket", "DktRpt", 3, round(_jitter.uniform(0, 0.05), 3)),
+    Moment("sixth docket", "DktRpt", 6, round(_jitter.uniform(0, 0.05), 3)),
+    Moment("last district docket", "DktRpt", 10, round(_jitter.uniform(0, 0.02), 3)),
+    Moment("first appeal", "CaseSummary", 1, 0.0),
+    Moment("third appeal", "CaseSummary", 3, round(_jitter.uniform(0, 0.05), 3)),
+    Moment("logout", "cso-logout", 1, 0.0),
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One sandbox (its clock stands still: content never changes) and an uninterrupted harvest of it."""
+    root = tmp_path_factory.mktemp("crash")
+    sandbox = start_sandbox(root / "sandbox", cases=15, mean_entries=30, clock_speed=0)
+    reference = HarvestDir.create(root / "reference", sandbox)
+    result = reference.run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    yield sandbox, reference.export(), root
+    sandbox.stop()
+
+
+def case_keys(records: list[dict]) -> set[tuple[str, str]]:
+    """(court, case) of the billable reports the sandbox answered."""
+    return {(r["court"], r["case"]) for r in records if r["endpoint"] in BILLABLE_ENDPOINTS and r["status"] == 200}
+
+
+def settled_log(sandbox) -> list[dict]:
+    """The request log once nothing more arrives (answers to a dead client are still logged)."""
+    size = -1
+    while True:
+        records = sandbox.request_log.records()
+        if len(records) == size:
+            return records
+        size = len(records)
+        time.sleep(0.3)
+
+
+def kill_at(work: HarvestDir, moment: Moment) -> tuple[list[dict], int]:
+    """Start a harvest, SIGKILL it at ``moment``; return the requests it made and its pid."""
+    log = work.sandbox.request_log
+    start = len(log.records())
+    proc = work.spawn()
+    if moment.endpoint is not None:
+        reached = wait_for(
+            lambda: proc.poll() is not None
+            or sum(r["endpoint"] == moment.endpoint for r in log.records()[start:]) >= moment.nth,
+            timeout=60, interval=0.002,
+        )  # fmt: skip
+        assert reached, f"the harvest never reached {moment.name}"
+    time.sleep(moment.delay)
+    assert proc.poll() is None, f"the harvest ended before the kill at {moment.name}: {proc.output_files[1].read_text()}"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    return settled_log(work.sandbox)[start:], proc.pid
+
+
+def stored_cases(db: Path) -> set[tuple[str, str]]:
+    """Cases with an archived docket report (what a killed run really kept)."""
+    if not db.exists():
+        return set()
+    conn = sqlite3.connect(db)
+    try:
+        return {tuple(row) for row in conn.execute("SELECT DISTINCT court_id, pacer_case_id FROM raw_pages WHERE kind = 'docket'")}
+    finally:
+        conn.close()
+
+
+def check_killed_database(db: Path) -> None:
+    """The file a killed run left: opens, passes integrity_check, holds no half docket."""
+    if not db.exists():
+        return
+    conn = sqlite3.connect(db)  # a normal connection: it recovers the WAL as the next run would
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert docket_consistency_problems(conn) == []
+    finally:
+        conn.close()
+
+
+def resume_and_compare(work: HarvestDir, killed: list[dict], pid: int, expected_export: list[dict]) -> None:
+    """Run again: it must finish, fetch exactly what the killed run did not keep, and end where a clean run ends."""
+    stored = stored_cases(work.db_path)
+    answered = case_keys(killed)
+    assert stored <= answered, "the database holds a docket the sandbox never served"
+    in_flight = answered - stored
+    assert len(in_flight) <= IN_FLIGHT_MAX, f"{len(in_flight)} answered dockets were not stored: {sorted(in_flight)}"
+    lock = Path(work.sections["harvest"]["state_dir"]) / "harvester.lock"
+    stale_lock = lock.exists() and lock.read_text().strip() == str(pid)
+
+    start = len(work.sandbox.request_log.records())
+    result = work.run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    resumed = case_keys(work.sandbox.request_log.records()[start:])
+    every_case = {(e["court_id"], e["pacer_case_id"]) for e in expected_export}
+    assert resumed == every_case - stored, "the next run must fetch exactly what the killed run had not stored"
+    assert resumed & answered == in_flight, "only dockets in flight at the kill are paid for twice"
+    assert work.export() == expected_export
+    if stale_lock:
+        assert "Took over the lock" in work.log_path.read_text()
+    conn = work.connect()
+    outcomes = [row[0] for row in conn.execute("SELECT outcome FROM runs ORDER BY id")]
+    conn.close()
+    assert outcomes[-1] == "done" and set(outcomes[:-1]) <= {"abandoned"}, outcomes
+
+
+@pytest.mark.parametrize("moment", MOMENTS, ids=[m.name for m in MOMENTS])
+def test_kill_9_then_resume(world, moment):
+    sandbox, expected, root = world
+    work = HarvestDir.create(root / moment.name.replace(" ", "-"), sandbox)
+    killed, pid = kill_at(work, moment)
+    check_killed_database(work.db_path)
+    resume_and_compare(work, killed, pid, expected)
+
+
+def test_kill_9_while_a_large_docket_is_being_stored(tmp_path):
+    """The 4,000-entry report is killed inside its transaction: none of it is kept, the next run fetches it once more."""
+    sandbox = start_sandbox(tmp_path / "sandbox", courts=("cand",), cases=2, mean_entries=2500, clock_speed=0)
+    try:
+        reference = HarvestDir.create(tmp_path / "reference", sandbox)
+        assert reference.run().returncode == 0
+        expected = reference.export()
+        big = max(expected, key=lambda case: len(case["docket_entries"]))
+        assert len(big["docket_entries"]) == 4000
+
+        work = HarvestDir.create(tmp_path / "killed", sandbox)
+        start = len(sandbox.request_log.records())
+        proc = work.spawn()
+        assert wait_for(lambda: any(r["entries"] == 4000 for r in sandbox.request_log.records()[start:]), 60, 0.002)
+        held = held_write_lock(work.db_path, hold=0.03)
+        assert held is not None, "no long write transaction was seen after the large report was served"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        killed = settled_log(sandbox)[start:]
+
+        assert ("cand", big["pacer_case_id"]) not in stored_cases(work.db_path), "killed inside the transaction"
+        conn = sqlite3.connect(work.db_path)
+        row = conn.execute("SELECT count(*) FROM docket_entries e JOIN cases c ON c.id = e.case_id"
+                           " WHERE c.pacer_case_id = ?", [big["pacer_case_id"]]).fetchone()  # fmt: skip
+        conn.close()
+        assert row == (0,), "not one entry of the half-stored docket may survive"
+        check_killed_database(work.db_path)
+        resume_and_compare(work, killed, proc.pid, expected)
+    finally:
+        sandbox.stop()
