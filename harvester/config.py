@@ -74,7 +74,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_retries": Key(int, 3, "Retries of one request after a 5xx, a timeout or a reset, with exponential backoff and jitter."),
         "backoff_seconds": Key((int, float), 5.0, "Delay before the first retry (doubling with each retry, jittered; at least what Retry-After asks)."),
         "timeout_seconds": Key((int, float), 120.0, "Seconds to wait for a response before it counts as a timeout (and is retried)."),
-        "breaker_threshold": Key(int, 3, "Consecutive 403s or login pages after which a court is blocked for the night."),
+        "breaker_threshold": Key(int, 3, "Consecutive 403s or login pages after which a court is blocked for the night (also: this many requests' worth of 5xx, timeouts or resets in a row)."),
     },
     "budget": {
         "run_dollars": Key((int, float), 3.0, "Most a single run may spend, in dollars."),

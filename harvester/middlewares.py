@@ -23,12 +23,12 @@ so with ``JOBDIR`` they wait on disk for the next night.
 
 After the response: the receipt's real cost is booked; 5xx/408/429, timeouts
 and dropped connections are retried with backoff (the court is paused,
-``Retry-After`` honoured); 403s, login pages on pages that need no session and
-requests that used up their retries count towards the court's circuit breaker
-(login pages of session requests are the session middleware's: it logs in again
-and blocks the court when that does not help); a TLS refusal blocks the court at
-once, with an error naming court and host. After :meth:`GateMiddleware.stop_sending`
-(SIGTERM) nothing more is sent.
+``Retry-After`` honoured), and ``breaker_threshold`` requests' worth of such
+failures in a row block the court; 403s and login pages on pages that need no
+session count towards the court's circuit breaker (login pages of session requests
+are the session middleware's: it logs in again and blocks the court when that does
+not help); a TLS refusal blocks the court at once, with an error naming court and
+host. After :meth:`GateMiddleware.stop_sending` (SIGTERM) nothing more is sent.
 
 Refusals raise subclasses of ``IgnoreRequest`` (:class:`GateRefused`), so a
 spider errback can record them. Every decision is counted in the Scrapy stats
@@ -158,6 +158,7 @@ class GateMiddleware:
         self.transient_errors = tuple(_load_objects(settings.getlist("RETRY_EXCEPTIONS")))
         self.closing = False
         self.stopping = False
+        self._transient: dict[str, int] = {}  # 5xx/timeouts/resets in a row, per court
         self._held: dict[int, tuple[str, Reservation]] = {}
 
     @classmethod
@@ -255,6 +256,7 @@ class GateMiddleware:
             return self._retry(request, court, f"HTTP {response.status}", retry_after, response) or response
         else:
             self.breaker.record_success(court)
+            self._transient.pop(court, None)
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | None:
@@ -328,12 +330,11 @@ class GateMiddleware:
         self, request: Request, court: str, why: str, retry_after: float | None, response: Response | None = None
     ) -> Request | None:
         attempt = int(request.meta.get(META_RETRIES, 0)) + 1
+        if self._count_transient(court, why):
+            return None
         if attempt > self.backoff.max_retries:
             self._inc("gate/retry/gave_up")
             logger.warning("Gave up on %s after %d retries (%s)", request.url, attempt - 1, why)
-            # A court that wears out every retry is down: a few such requests block it for the
-            # night, so a dead court costs a bounded number of requests, not (1 + retries) each.
-            self._strike(court, f"{why} after {attempt - 1} retries")
             return None
         delay = self.backoff.delay(attempt, retry_after)
         self.limiter.pause(court, delay)
@@ -343,6 +344,22 @@ class GateMiddleware:
         retry = retry_of(request, status=status, size=len(response.body) if response is not None else 0, reason=why)
         retry.meta[META_RETRIES] = attempt
         return retry
+
+    def _count_transient(self, court: str, why: str) -> bool:
+        """Count one 5xx/timeout/reset in a row for ``court``; True once that blocks it.
+
+        Retries interleave over a court's requests, so counting requests that used up
+        their retries would let a dead court take (1 + max_retries) tries of nearly every
+        case first. As many failures in a row as ``threshold`` requests' worth of tries
+        block the court for the night instead; a short burst does not.
+        """
+        failures = self._transient.get(court, 0) + 1
+        self._transient[court] = failures
+        limit = self.breaker.policy.threshold * (1 + self.backoff.max_retries)
+        if failures < limit or self.breaker.is_blocked(court):
+            return self.breaker.is_blocked(court)
+        self.block_court(court, f"{failures} failed tries in a row, last: {why}")
+        return True
 
     def _strike(self, court: str, why: str) -> None:
         if self.breaker.record_failure(court, why):

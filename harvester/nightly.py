@@ -58,7 +58,8 @@ def format_summary(result: RunResult, sandbox: bool = False) -> str:
         f"Run {result.run_id} ({where}): {result.outcome} - {result.message}",
         f"  cases checked {s['cases_checked']}, changed {s['cases_changed']}, entries added {s['entries_added']}",
         f"  requests {s['requests']}, billable pages {s['billable_pages']}, cost ${s['cost']:.2f}"
-        f" (this quarter ${s['quarter_dollars']:.2f} of the $30.00 waiver)",
+        + (f" (sandbox play money; ${s['quarter_dollars']:.2f} this quarter)" if sandbox
+           else f" (this quarter ${s['quarter_dollars']:.2f} of the $30.00 waiver)"),
         "  gate: " + ", ".join(f"{k.removeprefix('gate/')} {v:g}" for k, v in sorted(gates.items())
                               if k.startswith("gate/") and isinstance(v, (int, float))),
     ]  # fmt: skip

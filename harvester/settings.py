@@ -47,6 +47,7 @@ from .window import WindowSpec
 
 logger = logging.getLogger(__name__)
 
+SCRAPER_BACKLOG_BYTES = 256 * 1024
 USER_AGENT = f"pacer-harvester/{__version__} (nightly docket harvest, 18:00-06:00 Central, rate-limited)"
 
 
@@ -105,6 +106,10 @@ def scrapy_settings(
         "DOWNLOAD_DELAY": 0,
         "DOWNLOAD_DELAY_JITTER": 0,
         "CONCURRENT_REQUESTS": concurrent_requests,
+        # Backpressure: while this many bytes of answers wait for their callback and the
+        # database (a researcher's lock, a slow disk), nothing new is fetched. PACER bills
+        # by the byte (4,320 a page), so this caps what a crash there can lose: ~$6.
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": SCRAPER_BACKLOG_BYTES,
         "CONCURRENT_REQUESTS_PER_DOMAIN": limits.per_court_concurrency,
         "CONCURRENT_REQUESTS_PER_IP": 0,
         "DOWNLOAD_SLOTS": {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from typing import Any, Iterable
 from harvester.sandbox import Account, Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
-HARVESTER = [sys.executable, "-m", "harvester.cli"]
+HARVESTER_CMD = [sys.executable, "-m", "harvester.cli"]
 # Tuesday 19:00 Central: the harvest window is open for the next eleven hours.
 SANDBOX_START = "2026-03-03T19:00:00"
 SMALL_COURTS = ("cand", "nysb", "ca9")
@@ -174,7 +175,7 @@ class HarvestDir:
         return Path(self.sections["log"]["file"])
 
     def command(self, *args: str) -> list[str]:
-        return [*HARVESTER, *args]
+        return [*HARVESTER_CMD, *args]
 
     def run(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
         """``harvester run --config ...`` (or ``harvester ARGS...``) to the end."""
@@ -309,3 +310,60 @@ def held_write_lock(db_path: Path, hold: float = 0.02, timeout: float = 30.0) ->
         return None
     finally:
         conn.close()
+
+
+def report_case(record: dict) -> str | None:
+    """The case a report request asked for (also when a fault answered it instead of the report)."""
+    params = record.get("params") or {}
+    return record.get("case") or params.get("all_case_ids") or params.get("caseNum")
+
+
+# ---------------------------------------------------------------- a researcher querying during a harvest
+
+READER = r'''
+"""A researcher's loop of queries (one read transaction each) against a harvest database."""
+import json, signal, sqlite3, sys
+
+stop = []
+signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+QUERIES = [
+    # Half-stored dockets: a case whose entry rows disagree with its entry count.
+    "SELECT count(*) FROM cases c WHERE c.entry_count <> (SELECT count(*) FROM docket_entries e WHERE e.case_id = c.id)",
+    # A harvested case whose report is not archived (the two are stored together).
+    "SELECT count(*) FROM cases c WHERE c.last_harvested_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM raw_pages r"
+    " WHERE r.kind = 'docket' AND r.court_id = c.court_id AND r.pacer_case_id = c.pacer_case_id)",
+    "SELECT count(*), coalesce(sum(entry_count), 0) FROM cases",
+    "SELECT count(*) FROM docket_entries_fts WHERE docket_entries_fts MATCH 'order OR motion'",
+    "SELECT count(*) FROM attorney_appearances",
+    "SELECT court_id, count(*) FROM entries GROUP BY court_id",
+]
+conn = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)
+queries, errors, half, states = 0, [], 0, set()
+while not stop:
+    try:
+        conn.execute("BEGIN")
+        results = [conn.execute(q).fetchall() for q in QUERIES]
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        errors.append(f"{type(exc).__name__}: {exc}")
+        continue
+    queries += len(QUERIES)
+    half += results[0][0][0] + results[1][0][0]
+    states.add(tuple(results[2][0]))
+print(json.dumps({"queries": queries, "errors": errors[:10], "error_count": len(errors),
+                  "half_dockets_seen": half, "states_seen": len(states)}))
+'''
+
+
+def start_reader(db_path: Path) -> subprocess.Popen:
+    """Start a process that queries ``db_path`` in a loop (the file must exist) until :func:`stop_reader`."""
+    return subprocess.Popen([sys.executable, "-c", READER, str(db_path)], stdout=subprocess.PIPE, text=True)
+
+
+def stop_reader(reader: subprocess.Popen) -> dict:
+    """Stop the reader; return its counts: queries, errors, half_dockets_seen, states_seen."""
+    reader.send_signal(signal.SIGTERM)
+    out, _ = reader.communicate(timeout=60)
+    return json.loads(out)

@@ -11,7 +11,9 @@ exactly the entries of the report(s) archived for it, and ``entry_count`` agrees
 
 "In flight at the kill" is counted from the sandbox log: billable reports the
 sandbox answered during the killed run whose case the database did not hold
-afterwards. Only those may be fetched (paid for) again.
+afterwards. Only those may be fetched (paid for) again, and there are few of them:
+the downloader's concurrency plus the scraper's backlog, which the harvest caps in
+bytes (``SCRAPER_BACKLOG_BYTES``: PACER bills by the byte).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import signal
 import sqlite3
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from harvester.settings import SCRAPER_BACKLOG_BYTES
 from harvest_support import (
     BILLABLE_ENDPOINTS,
     FAST_RATE,
@@ -143,7 +147,10 @@ def resume_and_compare(work: HarvestDir, killed: list[dict], pid: int, expected_
     answered = case_keys(killed)
     assert stored <= answered, "the database holds a docket the sandbox never served"
     in_flight = answered - stored
-    assert len(in_flight) <= IN_FLIGHT_MAX, f"{len(in_flight)} answered dockets were not stored: {sorted(in_flight)}"
+    sizes = {(r["court"], r["case"]): r["bytes"] for r in killed if r["endpoint"] in BILLABLE_ENDPOINTS}
+    backlog = sum(sizes[key] for key in in_flight)
+    bound = SCRAPER_BACKLOG_BYTES + IN_FLIGHT_MAX * max(sizes.values(), default=0)
+    assert backlog <= bound, f"{len(in_flight)} answered dockets ({backlog} bytes) were waiting to be stored"
     lock = Path(work.sections["harvest"]["state_dir"]) / "harvester.lock"
     stale_lock = lock.exists() and lock.read_text().strip() == str(pid)
 
@@ -200,5 +207,66 @@ def test_kill_9_while_a_large_docket_is_being_stored(tmp_path):
         assert row == (0,), "not one entry of the half-stored docket may survive"
         check_killed_database(work.db_path)
         resume_and_compare(work, killed, proc.pid, expected)
+    finally:
+        sandbox.stop()
+
+
+def test_sigterm_stores_what_is_in_flight_and_sends_nothing_more(tmp_path):
+    """cron and systemd stop with SIGTERM: answers on their way are stored, nothing new goes out, exit code 7."""
+    latency = 0.5
+    sandbox = start_sandbox(tmp_path / "sandbox", cases=15, mean_entries=30, clock_speed=0)
+    try:
+        sandbox.add_fault("*", "latency", seconds=latency, endpoints=list(BILLABLE_ENDPOINTS))
+        work = HarvestDir.create(tmp_path / "run", sandbox)
+        proc = work.spawn()
+        assert wait_for(lambda: sum(r["endpoint"] == "DktRpt" for r in sandbox.request_log.records()) >= 2, 60)
+        signalled = datetime.now(timezone.utc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 7, proc.output_files[1].read_text()
+        records = settled_log(sandbox)
+
+        stdout = proc.output_files[0].read_text()
+        assert "interrupted" in stdout
+        answered = case_keys(records)
+        assert answered == stored_cases(work.db_path), "every answer in flight at the signal is stored"
+        assert len(answered) < len(sandbox.cases()), "the run stopped early"
+        arrivals = [datetime.fromisoformat(r["time"]) - timedelta(seconds=latency)
+                    for r in records if r["endpoint"] in BILLABLE_ENDPOINTS]  # fmt: skip
+        late = [t for t in arrivals if t > signalled + timedelta(seconds=0.1)]
+        assert not late, f"{len(late)} billable requests were sent after SIGTERM"
+        assert [r["endpoint"] for r in records].count("cso-logout") == 1, "the session is closed on the way out"
+        conn = work.connect()
+        assert conn.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]
+        conn.close()
+
+        sandbox.clear_faults()
+        start = len(records)
+        assert work.run().returncode == 0
+        resumed = case_keys(sandbox.request_log.records()[start:])
+        every_case = {(c["court"], c["case_number"] if c["kind"] == "appellate" else c["pacer_case_id"])
+                      for c in sandbox.cases()}  # fmt: skip
+        assert resumed == every_case - answered
+    finally:
+        sandbox.stop()
+
+
+def test_a_second_run_exits_at_once_with_code_6(tmp_path):
+    sandbox = start_sandbox(tmp_path / "sandbox", cases=9, mean_entries=20, clock_speed=0)
+    try:
+        sandbox.add_fault("*", "latency", seconds=0.3, endpoints=list(BILLABLE_ENDPOINTS))
+        work = HarvestDir.create(tmp_path / "run", sandbox)
+        first = work.spawn()
+        assert wait_for(lambda: any(r["endpoint"] == "cso-auth" for r in sandbox.request_log.records()), 60)
+        second = work.run()
+        assert first.poll() is None, "the second run returned while the first was still harvesting"
+        assert second.returncode == 6
+        errors = [line for line in second.stderr.splitlines() if line.startswith("Error")]
+        assert "Traceback" not in second.stderr
+        assert errors == [f"Error: another harvester run (pid {first.pid}) holds "
+                          f"{work.sections['harvest']['state_dir']}/harvester.lock; not starting a second one"]
+        assert first.wait(120) == 0
+        conn = work.connect()
+        assert conn.execute("SELECT count(*), min(outcome) FROM runs").fetchone() == (1, "done")
+        conn.close()
     finally:
         sandbox.stop()
