@@ -1,6 +1,6 @@
 """Does a researcher querying the database slow the nightly harvest? (target: by less than 20%)
 
-    .venv/bin/python benchmarks/bench_readers.py [--cases 60] [--entries 80] [--runs 3]
+    .venv/bin/python benchmarks/bench_readers.py [--cases 150] [--entries 150] [--runs 3]
 
 Harvests the same work (two courts of a sandbox, on top of a database that already
 holds a third) with and without a reader process that runs research queries in a
@@ -57,8 +57,8 @@ def one_harvest(root: Path, sandbox, seed_db: Path, with_reader: bool) -> tuple[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=60, help="synthetic cases over cand, nysb and ca9")
-    parser.add_argument("--entries", type=int, default=80, help="mean docket entries per case")
+    parser.add_argument("--cases", type=int, default=150, help="synthetic cases over cand, nysb and ca9")
+    parser.add_argument("--entries", type=int, default=150, help="mean docket entries per case")
     parser.add_argument("--runs", type=int, default=3, help="harvests with and without the reader, each")
     args = parser.parse_args()
 

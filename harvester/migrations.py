@@ -264,11 +264,14 @@ def _v2_search(db: Database) -> None:
 def _v3_run_mode(db: Database) -> None:
     # Sandbox runs spend play money: the quarter's real spending must not count it.
     db.execute("ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'pacer'")
+
+
+def _v4_estimates(db: Database) -> None:
     # The gate's estimate beside the receipt's pages: how good the budget's guesses are.
     db.execute("ALTER TABLE requests ADD COLUMN estimated_pages INTEGER")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode]
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates]
 LATEST = len(MIGRATIONS)
 
 

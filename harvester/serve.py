@@ -126,5 +126,7 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT
 
     try:
         asyncio.run(main())
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn has shut down cleanly and re-raised it
+        announce("Stopped.")
     finally:
         sock.close()

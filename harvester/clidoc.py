@@ -1,0 +1,34 @@
+"""The command reference of ``docs/cli.md``, generated from the click commands themselves.
+
+    .venv/bin/python -m harvester.clidoc > docs/cli.md
+
+A test compares the file with this output, so every command and option is documented.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .cli import cli
+
+
+def _walk(command: click.Command, ctx: click.Context) -> list[tuple[click.Command, click.Context]]:
+    found = [(command, ctx)]
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None and not sub.hidden:
+                found += _walk(sub, click.Context(sub, info_name=name, parent=ctx, terminal_width=80, max_content_width=80))
+    return found
+
+
+def reference() -> str:
+    """Every command's ``--help`` text, in one Markdown page."""
+    parts = ["# Command reference", "", "Generated from the commands' own `--help` (`python -m harvester.clidoc`).", ""]
+    for command, ctx in _walk(cli, click.Context(cli, info_name="harvester", terminal_width=80, max_content_width=80)):
+        parts += [f"## `{ctx.command_path}`", "", "```", command.get_help(ctx).rstrip(), "```", ""]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(reference())
