@@ -367,3 +367,28 @@ def stop_reader(reader: subprocess.Popen) -> dict:
     reader.send_signal(signal.SIGTERM)
     out, _ = reader.communicate(timeout=60)
     return json.loads(out)
+
+
+class LogTail:
+    """The sandbox request log from now on, read incrementally: cheap to poll every few milliseconds."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.path = Path(sandbox.config["request_log"])
+        self._offset = self.path.stat().st_size if self.path.exists() else 0
+        self._partial = b""
+        self.records: list[dict] = []
+
+    def poll(self) -> list[dict]:
+        """Every record logged since this tail was made (new lines are read now)."""
+        if self.path.exists():
+            with open(self.path, "rb") as fh:
+                fh.seek(self._offset)
+                chunk = fh.read()
+            self._offset += len(chunk)
+            lines = (self._partial + chunk).split(b"\n")
+            self._partial = lines.pop()
+            self.records += [json.loads(line) for line in lines if line.strip()]
+        return self.records
+
+    def count(self, endpoint: str) -> int:
+        return sum(r["endpoint"] == endpoint for r in self.poll())

@@ -34,6 +34,7 @@ from harvest_support import (
     BILLABLE_ENDPOINTS,
     FAST_RATE,
     HarvestDir,
+    LogTail,
     docket_consistency_problems,
     held_write_lock,
     start_sandbox,
@@ -100,15 +101,12 @@ def settled_log(sandbox) -> list[dict]:
 
 def kill_at(work: HarvestDir, moment: Moment) -> tuple[list[dict], int]:
     """Start a harvest, SIGKILL it at ``moment``; return the requests it made and its pid."""
-    log = work.sandbox.request_log
-    start = len(log.records())
+    start = len(work.sandbox.request_log.records())
+    tail = LogTail(work.sandbox)
     proc = work.spawn()
     if moment.endpoint is not None:
-        reached = wait_for(
-            lambda: proc.poll() is not None
-            or sum(r["endpoint"] == moment.endpoint for r in log.records()[start:]) >= moment.nth,
-            timeout=60, interval=0.002,
-        )  # fmt: skip
+        reached = wait_for(lambda: proc.poll() is not None or tail.count(moment.endpoint) >= moment.nth,
+                           timeout=60, interval=0.002)  # fmt: skip
         assert reached, f"the harvest never reached {moment.name}"
     time.sleep(moment.delay)
     assert proc.poll() is None, f"the harvest ended before the kill at {moment.name}: {proc.output_files[1].read_text()}"
@@ -191,8 +189,9 @@ def test_kill_9_while_a_large_docket_is_being_stored(tmp_path):
 
         work = HarvestDir.create(tmp_path / "killed", sandbox)
         start = len(sandbox.request_log.records())
+        tail = LogTail(sandbox)
         proc = work.spawn()
-        assert wait_for(lambda: any(r["entries"] == 4000 for r in sandbox.request_log.records()[start:]), 60, 0.002)
+        assert wait_for(lambda: any(r["entries"] == 4000 for r in tail.poll()), 60, 0.002)
         held = held_write_lock(work.db_path, hold=0.03)
         assert held is not None, "no long write transaction was seen after the large report was served"
         os.kill(proc.pid, signal.SIGKILL)
@@ -213,13 +212,16 @@ def test_kill_9_while_a_large_docket_is_being_stored(tmp_path):
 
 def test_sigterm_stores_what_is_in_flight_and_sends_nothing_more(tmp_path):
     """cron and systemd stop with SIGTERM: answers on their way are stored, nothing new goes out, exit code 7."""
-    latency = 0.5
     sandbox = start_sandbox(tmp_path / "sandbox", cases=15, mean_entries=30, clock_speed=0)
     try:
-        sandbox.add_fault("*", "latency", seconds=latency, endpoints=list(BILLABLE_ENDPOINTS))
-        work = HarvestDir.create(tmp_path / "run", sandbox)
+        sandbox.add_fault("*", "latency", seconds=0.3, endpoints=list(BILLABLE_ENDPOINTS))
+        # One request a second per court, one at a time: at the signal, the next request of
+        # each court is waiting in the gate for its turn (it must stay unsent).
+        work = HarvestDir.create(tmp_path / "run", sandbox,
+                                 sections={"rate": {"per_court_per_second": 1.0, "per_court_concurrency": 1}})
+        tail = LogTail(sandbox)
         proc = work.spawn()
-        assert wait_for(lambda: sum(r["endpoint"] == "DktRpt" for r in sandbox.request_log.records()) >= 2, 60)
+        assert wait_for(lambda: tail.count("DktRpt") >= 2, 60, 0.005)
         signalled = datetime.now(timezone.utc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 7, proc.output_files[1].read_text()
@@ -230,9 +232,10 @@ def test_sigterm_stores_what_is_in_flight_and_sends_nothing_more(tmp_path):
         answered = case_keys(records)
         assert answered == stored_cases(work.db_path), "every answer in flight at the signal is stored"
         assert len(answered) < len(sandbox.cases()), "the run stopped early"
-        arrivals = [datetime.fromisoformat(r["time"]) - timedelta(seconds=latency)
+        # When each request reached the sandbox, at the latest (its record is made after the latency).
+        arrivals = [datetime.fromisoformat(r["time"]) - timedelta(milliseconds=r["duration_ms"])
                     for r in records if r["endpoint"] in BILLABLE_ENDPOINTS]  # fmt: skip
-        late = [t for t in arrivals if t > signalled + timedelta(seconds=0.1)]
+        late = [t for t in arrivals if t > signalled + timedelta(seconds=0.3)]
         assert not late, f"{len(late)} billable requests were sent after SIGTERM"
         assert [r["endpoint"] for r in records].count("cso-logout") == 1, "the session is closed on the way out"
         conn = work.connect()
@@ -253,7 +256,7 @@ def test_sigterm_stores_what_is_in_flight_and_sends_nothing_more(tmp_path):
 def test_a_second_run_exits_at_once_with_code_6(tmp_path):
     sandbox = start_sandbox(tmp_path / "sandbox", cases=9, mean_entries=20, clock_speed=0)
     try:
-        sandbox.add_fault("*", "latency", seconds=0.3, endpoints=list(BILLABLE_ENDPOINTS))
+        sandbox.add_fault("*", "latency", seconds=1.0, endpoints=list(BILLABLE_ENDPOINTS))
         work = HarvestDir.create(tmp_path / "run", sandbox)
         first = work.spawn()
         assert wait_for(lambda: any(r["endpoint"] == "cso-auth" for r in sandbox.request_log.records()), 60)
