@@ -89,7 +89,7 @@ class RequestLog:
     def max_rate(self, window: float = 1.0, **match) -> float:
         """Highest number of matching requests in any ``window`` real seconds, per second."""
         times = sorted(_parse(r["time"]).timestamp() for r in self.records(**match))
-        return _max_in_window(times, window) / window
+        return max_in_window(times, window) / window
 
     def sandbox_span(self, **match) -> tuple[datetime, datetime] | None:
         """First and last sandbox times of the matching requests, or None."""
@@ -104,7 +104,7 @@ def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _max_in_window(times: Iterable[float], window: float) -> int:
+def max_in_window(times: Iterable[float], window: float) -> int:
     times = list(times)
     best, start = 0, 0
     for end, t in enumerate(times):
