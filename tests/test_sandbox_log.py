@@ -10,7 +10,7 @@ import pytest
 
 from harvester.parsers.receipt import parse_receipt
 from harvester.sandbox import RequestLog, Sandbox
-from harvester.sandbox.requestlog import _max_in_window
+from harvester.sandbox.requestlog import max_in_window
 from sandbox_support import START, Client, report_fields
 
 FIELDS = {
@@ -80,8 +80,8 @@ def test_reader_sums_cost_and_pages_like_the_receipts(sandbox):
 
 
 def test_max_in_window_counts_the_densest_stretch():
-    assert _max_in_window([0.0, 0.1, 0.2, 5.0, 5.05], 1.0) == 3
-    assert _max_in_window([], 1.0) == 0
+    assert max_in_window([0.0, 0.1, 0.2, 5.0, 5.05], 1.0) == 3
+    assert max_in_window([], 1.0) == 0
 
 
 def test_log_lines_are_json(sandbox):

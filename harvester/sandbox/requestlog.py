@@ -105,6 +105,7 @@ def _parse(value: str) -> datetime:
 
 
 def max_in_window(times: Iterable[float], window: float) -> int:
+    """The most of the sorted instants ``times`` that fall within any ``window`` seconds."""
     times = list(times)
     best, start = 0, 0
     for end, t in enumerate(times):
