@@ -14,7 +14,7 @@ import logging
 import signal
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -22,7 +22,6 @@ from . import ledger, store
 from .budget import Budget, BudgetCaps
 from .clock import Clock, make_clock
 from .config import Config
-from .credentials import Credentials
 from .db import open_db
 from .errors import (
     EXIT_BUDGET, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOGIN, EXIT_OK, EXIT_OUTSIDE_WINDOW, EXIT_PARTIAL,
