@@ -1,7 +1,7 @@
 """One nightly pass: lock, window, login, spiders in turn, logout, summary.
 
-``harvest_once`` is what ``harvester run`` and the daemon call. The spiders run one
-after the other in one Scrapy process (limits are per crawler: two crawlers at once
+``harvest_once`` is what ``harvester run`` calls, ``harvest_async`` what the daemon
+awaits inside its long-running reactor. The spiders run one after the other in one Scrapy process (limits are per crawler: two crawlers at once
 would double the load on PACER): ``courts`` (when the lookup is stale), ``rss``,
 ``dockets``, ``appellate``, then the logout. Each is a separate crawler sharing the
 run's gate state (budget, clock) and PACER session.
@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from . import ledger, store
 from .budget import Budget, BudgetCaps
@@ -89,7 +89,6 @@ async def harvest_async(
     *,
     clock: Clock | None = None,
     window_override: str | None = None,
-    on_progress: Callable[[dict[str, Any]], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> RunResult:
     """One harvest inside a running asyncio reactor (``harvest_once`` or the daemon).
@@ -124,10 +123,10 @@ async def harvest_async(
             if stop is None:
                 with stop_on_signals(asyncio.Event()) as stop:
                     outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override,
-                                                          on_progress, stop)  # fmt: skip
+                                                          stop)  # fmt: skip
             else:
                 outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override,
-                                                      on_progress, stop)  # fmt: skip
+                                                      stop)  # fmt: skip
         except BaseException:
             ledger.finish_run(db, run_id, outcome="failed", message="the harvest stopped on an error; see the log")
             raise
@@ -159,8 +158,10 @@ def _urls(endpoints: Endpoints) -> list[str]:
     return [endpoints.login_url, endpoints.logout_url, endpoints.court_lookup_url, endpoints.court_url]
 
 
-async def crawl_sequence(config, harvest, session, budget, clock, window_override, on_progress,
-                         stop: asyncio.Event) -> tuple[str, dict]:  # fmt: skip
+async def crawl_sequence(
+    config: Config, harvest: Harvest, session: PacerSession | None, budget: Budget, clock: Clock,
+    window_override: str | None, stop: asyncio.Event,
+) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """Run the spiders one after the other; stop early when the night or the money ends."""
     from scrapy.crawler import AsyncCrawlerRunner
 
@@ -190,8 +191,6 @@ async def crawl_sequence(config, harvest, session, budget, clock, window_overrid
         stats = crawler.stats.get_stats()
         _add(totals, stats)
         reason = stats.get("finish_reason", "finished")
-        if on_progress:
-            on_progress({"spider": spider.name, **totals})
         if stop.is_set() or reason == "shutdown":
             outcome = "interrupted"
             break
