@@ -142,7 +142,7 @@ class FakeClock(SharedInSettings):
             self._driving = False
 
 
-class RemoteClock(SharedInSettings):
+class RemoteClock(SystemClock):
     """The sandbox's simulated wall time, advanced locally between re-syncs."""
 
     def __init__(
@@ -179,14 +179,6 @@ class RemoteClock(SharedInSettings):
             self.sync()
             elapsed = time.monotonic() - self._base_mono
         return self._base_now + timedelta(seconds=elapsed)
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    async def sleep_until(self, deadline: float) -> None:
-        delay = deadline - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
 
 def is_sandbox_host(host: str) -> bool:
