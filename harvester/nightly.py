@@ -18,7 +18,7 @@ from .errors import EXIT_OUTSIDE_WINDOW
 from .logs import setup_logging
 from .preflight import check_endpoints
 from .run import RunResult, harvest_once, window_status
-from .target import resolved_target
+from .target import Target, resolved_target
 from .tls import ssl_context
 from .window import WindowSpec
 
@@ -33,6 +33,7 @@ def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = Fals
     with resolved_target(config, sandbox=sandbox) as target:
         endpoints = target.endpoints
         check_endpoints(endpoints)  # nothing is locked, opened or written for a run that cannot start
+        warn_legacy_account(target)
         clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
                            endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
         if window_override:
@@ -48,6 +49,18 @@ def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = Fals
         result = harvest_once(config, target, clock=clock, window_override=window_override)
     click.echo(format_summary(result, sandbox=target.sandbox))
     return result.exit_code
+
+
+def warn_legacy_account(target: Target) -> None:
+    """Say before the login what PACER would refuse: legacy names on NextGen courts (PACER.md)."""
+    creds = target.credentials
+    if creds is None or target.sandbox or not creds.is_legacy_name:
+        return
+    message = (f"PACER login name {creds.username!r} has 6 characters or fewer: a legacy account, which NextGen "
+               "CM/ECF courts refuse. Upgrade it on the PACER site (My Account and Billing, Manage My Account, "
+               "Upgrade) if the login fails.")  # fmt: skip
+    logger.warning("%s", message)
+    click.echo(f"Warning: {message}", err=True)
 
 
 def format_summary(result: RunResult, sandbox: bool = False) -> str:

@@ -226,3 +226,16 @@ def test_outside_the_window_nothing_is_sent(tmp_path, sandbox):
     assert result.returncode == 3
     assert "opens" in result.stderr and "Traceback" not in result.stderr
     assert [r for r in log_since(sandbox, mark) if r["endpoint"] != "sandbox-admin"] == []
+
+
+def test_wait_sleeps_until_the_window_opens(tmp_path):
+    # The sandbox's evening: four seconds before 18:00 Central.
+    with Sandbox(state_dir=tmp_path / "sandbox", courts=("cand",), cases=2, seed=4, real_pages=False,
+                 start="2026-11-23T17:59:56-06:00") as early:  # fmt: skip
+        case = early.cases("cand")[0]
+        config = write_config(tmp_path / "harvester.toml", early, {"cand": [str(case["pacer_case_id"])]})
+        result = harvest(tmp_path, config, early, "--wait")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Waiting: outside the harvest window; it opens Mon 2026-11-23 18:00 CST" in result.stderr
+        sent = [r for r in early.request_log.records() if r["endpoint"] != "sandbox-admin"]
+        assert sent and min(r["sandbox_time"] for r in sent) >= "2026-11-23T18:00:00-06:00"
