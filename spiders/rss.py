@@ -7,6 +7,7 @@ from typing import Any, AsyncIterator, Iterator
 from harvester import cmecf
 from harvester.errors import ParseError
 from harvester.parsers import rss
+from harvester.parsers.court import is_appellate
 
 from .base import HarvestSpider
 
@@ -28,6 +29,10 @@ class RssSpider(HarvestSpider):
         except ParseError as exc:
             yield self.audit(response, "failed", f"RSS feed: {exc}")
             return
+        if is_appellate(court):
+            # Courts of appeals' cases are keyed by docket number (see spiders/appellate.py).
+            for docket in feed["dockets"]:
+                docket["pacer_case_id"] = docket.get("pacer_case_id") or docket.get("docket_number")
         yield self.audit(response)
         yield {"item": "rss", "court": court, "feed": feed, "body": response.body, "url": response.url,
                "follow": self.harvest.follow_rss}

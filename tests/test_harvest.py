@@ -28,7 +28,7 @@ from harvester.parsers.receipt import billable_pages
 from harvester.sandbox import Sandbox
 
 HARVESTER = Path(sys.executable).with_name("harvester")
-COURTS = ("cand", "nysb", "ca9")
+COURTS = ("cand", "nysb", "ca11")  # ca11: an appellate court with a feed (and the /cmecf/ servlet path)
 
 
 def write_config(path: Path, sandbox: Sandbox, watch: dict[str, list[str]], **extra: str) -> Path:
@@ -68,7 +68,7 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def watched(sandbox):
-    """Every synthetic case of the three courts, and the real pages of cand."""
+    """Every case of the three courts: synthetic ones and the real pages the sandbox bundles."""
     cases = [c for c in sandbox.cases() if c["court"] in COURTS]
     watch: dict[str, list[str]] = {}
     for case in cases:  # courts of appeals: by docket number, as TransportRoom wants
@@ -180,6 +180,7 @@ def test_incremental_runs_fetch_only_the_new_part(sandbox, first_run):
     assert night.returncode == 0, night.stderr[-3000:]
     reports = [r for r in log_since(sandbox, mark) if r["endpoint"] in ("DktRpt", "CaseSummary")]
     assert reports, "no case grew: the sandbox's growth or the RSS flagging is broken"
+    assert {r["endpoint"] for r in reports} == {"DktRpt", "CaseSummary"}, "district and appellate cases both grow"
     after = stored_cases(workdir)
     for report in reports:
         court, case_id = report["court"], str(report["case"])
@@ -239,3 +240,21 @@ def test_wait_sleeps_until_the_window_opens(tmp_path):
         assert "Waiting: outside the harvest window; it opens Mon 2026-11-23 18:00 CST" in result.stderr
         sent = [r for r in early.request_log.records() if r["endpoint"] != "sandbox-admin"]
         assert sent and min(r["sandbox_time"] for r in sent) >= "2026-11-23T18:00:00-06:00"
+
+
+def test_courts_without_a_feed_are_refreshed_every_refresh_days(tmp_path):
+    # ca9 publishes no RSS feed (court lookup): its cases are re-checked on a schedule instead.
+    with Sandbox(state_dir=tmp_path / "sandbox", courts=("ca9",), cases=3, seed=8, real_pages=False) as court:
+        watch = {"ca9": [c["docket_number"] for c in court.cases("ca9")]}
+        config = write_config(tmp_path / "harvester.toml", court, watch)
+        config.write_text(config.read_text().replace("[watch]\n", "[watch]\nrefresh_days = 2\n"))
+        reports = []
+        for day in range(3):  # day 0: first harvest; day 1: not due yet; day 2: due
+            if day:
+                court.advance(hours=24)
+            mark = len(court.request_log.records())
+            assert harvest(tmp_path, config, court).returncode == 0
+            reports.append([r for r in court.request_log.records()[mark:] if r["endpoint"] == "CaseSummary"])
+        assert len(reports[0]) == 3 and not any("dateFrom" in r["params"] for r in reports[0])
+        assert reports[1] == []
+        assert len(reports[2]) == 3 and all(r["params"].get("dateFrom") for r in reports[2])
