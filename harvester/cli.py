@@ -147,7 +147,9 @@ CONFIG_OPTION = click.option("--config", "config_path", default=None, type=click
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Harvest the embedded sandbox even if PACER credentials are set.")
 @click.option("--ignore-window", metavar="REASON", default=None,
               help="Ignore the 6 p.m.-6 a.m. window for this run only; the reason is logged and recorded.")
-def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: str | None) -> None:
+@click.option("--retry-login", is_flag=True,
+              help="Try credentials that PACER refused in an earlier run once more (they are not retried otherwise).")
+def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: str | None, retry_login: bool) -> None:
     """Run one nightly harvest pass and print its summary.
 
     Exit codes: 0 done, 1 failed, 2 bad configuration, 3 outside the window (or it
@@ -156,7 +158,7 @@ def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: s
     """
     from .nightly import nightly
 
-    code = nightly(config_path, wait=wait, sandbox=use_sandbox, window_override=ignore_window)
+    code = nightly(config_path, wait=wait, sandbox=use_sandbox, window_override=ignore_window, retry_login=retry_login)
     sys.exit(code)
 
 

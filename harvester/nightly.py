@@ -17,6 +17,7 @@ from .clock import make_clock
 from .errors import EXIT_OUTSIDE_WINDOW
 from .logs import setup_logging
 from .preflight import check_endpoints
+from .refusals import RefusedLogins
 from .run import RunResult, harvest_once, window_status
 from .target import Target, resolved_target
 from .tls import ssl_context
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = False,
-            window_override: str | None = None) -> int:  # fmt: skip
+            window_override: str | None = None, retry_login: bool = False) -> int:  # fmt: skip
     """One nightly pass as the CLI runs it; returns the exit code."""
     config = config_module.load(config_path)
     setup_logging(config["log"]["file"], config["log"]["level"])
@@ -34,6 +35,8 @@ def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = Fals
         endpoints = target.endpoints
         check_endpoints(endpoints)  # nothing is locked, opened or written for a run that cannot start
         warn_legacy_account(target)
+        if target.credentials is not None and not target.sandbox and not retry_login:
+            RefusedLogins(config["harvest"]["state_dir"]).check(target.credentials)
         clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
                            endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
         if window_override:

@@ -32,6 +32,7 @@ from .lock import RunLock
 from .session import PacerSession
 from .settings import scrapy_settings
 from .pipelines import STORE_ERROR, STORE_FAILED
+from .refusals import RefusedLogins
 from .standalone import HARVEST_PIECES
 from .tls import ssl_context
 from .window import Window, WindowSpec, format_both
@@ -132,6 +133,8 @@ async def harvest_async(
             raise
         finally:
             writer.close()
+        if session is not None and not target.sandbox:
+            _remember_refusal(RefusedLogins(state_dir), session, target, clock)
         gates = {k: v for k, v in stats.items() if k.startswith(("gate/", "pacer/"))}
         message = _message(outcome, stats)
         summary = ledger.finish_run(db, run_id, outcome=outcome, cases_checked=harvest.counters["cases_checked"],
@@ -140,6 +143,15 @@ async def harvest_async(
         result = {**summary.__dict__, "gates": gates, "quarter_dollars": ledger.quarter_spend(db, clock.now(), mode=mode)}
         db.close()
         return RunResult(run_id, outcome, result, message)
+
+
+def _remember_refusal(refusals: RefusedLogins, session: PacerSession, target: Target, clock: Clock) -> None:
+    """Credentials PACER refused are not tried again by later runs; a good login forgets that."""
+    assert target.credentials is not None
+    if session.refused:
+        refusals.record(target.credentials, session.failure or "refused", clock.now())
+    elif session.logins and session.failure is None:
+        refusals.clear()
 
 
 def effective_config(config: Config, target: Target) -> Config:

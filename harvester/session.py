@@ -53,6 +53,7 @@ class PacerSession(SharedInSettings):
         self.logins = 0
         self.token: Secret | None = None
         self.failure: str | None = None  # set once the password was refused: never retried
+        self.refused = False  # PACER refused the credentials themselves (not the network, not the cap)
         self._lock = asyncio.Lock()
 
     async def ensure(self, crawler: Any) -> Secret:
@@ -111,6 +112,7 @@ class PacerSession(SharedInSettings):
         token = str(reply.get("nextGenCSO") or "")
         if result != "0" or not token:
             self.failure = _login_failure_message(self.credentials, result, description)
+            self.refused = True
             raise LoginFailed(self.failure)
         register_secret(token)
         if description:
