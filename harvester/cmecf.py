@@ -51,23 +51,23 @@ def docket_report(
     pacer_case_id: str,
     *,
     entered_since: date | None = None,
-    documents_from: int | None = None,
     parties: bool = True,
 ) -> HttpCall:
-    """A district/bankruptcy DktRpt.pl report, whole or only what was entered since a date."""
+    """A district/bankruptcy DktRpt.pl report, whole or only what was entered since a date.
+
+    A whole report is filtered by filing date from 1960 on, like CM/ECF's own form.
+    """
     bankruptcy = is_bankruptcy(court)
+    date_type = "Entered" if entered_since else "Filed"
     fields: list[tuple[str, str]] = [
         ("all_case_ids", pacer_case_id),
         ("case_num", pacer_case_id),
-        ("date_type" if bankruptcy else "date_range_type", "entered" if bankruptcy else "Entered"),
+        ("date_type", date_type.lower()) if bankruptcy else ("date_range_type", date_type),
         ("date_from", _mdy(entered_since or EARLIEST)),
         ("date_to", ""),
-        ("documents_numbered_from_", str(documents_from) if documents_from else ""),
+        ("documents_numbered_from_", ""),
         ("documents_numbered_to_", ""),
     ]
-    if entered_since is None and documents_from is None:
-        # A full report is filtered by filing date like CM/ECF's own default form.
-        fields[2] = ("date_type" if bankruptcy else "date_range_type", "filed" if bankruptcy else "Filed")
     if parties:
         fields += [("list_of_parties_and_counsel", "on"), ("terminated_parties", "on")]
     fields += [

@@ -1,10 +1,21 @@
-"""Exceptions that carry a message meant for the user, never a secret."""
+"""Exceptions that carry a message meant for the user, never a secret, and the exit codes."""
+
+# Exit codes a cron wrapper can act on (documented in docs/operations.md).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_OUTSIDE_WINDOW = 3
+EXIT_BUDGET = 4
+EXIT_LOGIN = 5
+EXIT_LOCKED = 6
+EXIT_INTERRUPTED = 7
+EXIT_PARTIAL = 8
 
 
 class HarvesterError(Exception):
     """Base class: the CLI prints its message and exits with ``exit_code``."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
 
 class ParseError(HarvesterError):
@@ -23,29 +34,7 @@ class ParseError(HarvesterError):
 class ConfigError(HarvesterError):
     """A bad configuration key, value or file."""
 
-    exit_code = 2
-
-
-# Exit codes a cron wrapper can act on (documented in docs/operations.md).
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
-EXIT_OUTSIDE_WINDOW = 3
-EXIT_BUDGET = 4
-EXIT_LOGIN = 5
-EXIT_LOCKED = 6
-EXIT_INTERRUPTED = 7
-EXIT_PARTIAL = 8
-
-
-class OutsideWindow(HarvesterError):
-    """The harvest window is closed; the message says when it opens."""
-
-    exit_code = EXIT_OUTSIDE_WINDOW
-
-
-class BudgetExhausted(HarvesterError):
-    exit_code = EXIT_BUDGET
+    exit_code = EXIT_CONFIG
 
 
 class LoginFailed(HarvesterError):

@@ -18,11 +18,12 @@ from sqlite_utils import Database
 
 from . import store
 from .budget import estimate_pages
-from .clock import Clock
+from .clock import Clock, make_clock
 from .cmecf import court_base
 from .config import Config
 from .parsers.court import is_appellate
 from .shared import SharedInSettings
+from .tls import ssl_context
 from .writer import DatabaseWriter
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ class Endpoints:
 
     def base(self, court: str) -> str:
         return court_base(self.court_url, court)
+
+    def clock(self) -> Clock:
+        """The run's clock: the system's, or the sandbox's ``clock_url`` (refused unless every endpoint is loopback)."""
+        urls = [self.login_url, self.logout_url, self.court_lookup_url, self.court_url]
+        return make_clock(urls, self.clock_url or None, ssl_context(self.ca_bundle or None))
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class Harvest(SharedInSettings):
             if is_appellate(court) != appellate:
                 continue
             self.counters["cases_checked"] += 1
-            state = self._state(court, pacer_case_id, docket_number)
+            state = store.case_state(self.db, court, pacer_case_id) if pacer_case_id else None
             task = self._task(court, pacer_case_id, docket_number, state, court in feeds, now)
             if task is not None:
                 self.counters["cases_changed"] += task.reason != "new"
@@ -106,8 +112,7 @@ class Harvest(SharedInSettings):
                 out.append((court, pacer_case_id, None))
                 seen.add((court, pacer_case_id))
             for number in ids["docket_numbers"]:
-                # Courts of appeals address a case by its docket number: it is the key.
-                resolved = number if is_appellate(court) else self._resolved(court, number)
+                resolved = case_key(court, None, number) or self._resolved(court, number)
                 if resolved and (court, resolved) in seen:
                     continue
                 out.append((court, resolved, number))
@@ -124,11 +129,6 @@ class Harvest(SharedInSettings):
             "SELECT pacer_case_id FROM watchlist WHERE court_id = ? AND docket_number = ?", [court, docket_number]
         ).fetchone()
         return row[0] if row else None
-
-    def _state(self, court: str, pacer_case_id: str | None, docket_number: str | None) -> store.CaseState | None:
-        if pacer_case_id:
-            return store.case_state(self.db, court, pacer_case_id)
-        return None
 
     def _task(
         self, court: str, pacer_case_id: str | None, docket_number: str | None,
@@ -155,6 +155,14 @@ class Harvest(SharedInSettings):
             [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
         ).fetchone()[0]
         return estimate_pages(entries=max(new_entries, 1))
+
+
+def case_key(court: str, pacer_case_id: str | None, docket_number: str | None) -> str | None:
+    """A case's key in the database: PACER's case id; for courts of appeals, whose
+    TransportRoom addresses cases by docket number, the docket number."""
+    if pacer_case_id:
+        return pacer_case_id
+    return docket_number if is_appellate(court) else None
 
 
 def _day(value: str | None) -> date | None:

@@ -207,8 +207,3 @@ def quarter_spend(db: Database, now: datetime | None = None, mode: str = "pacer"
     ).fetchone()[0]
     return round(total, 2)
 
-
-def run_spend(db: Database, run_id: int) -> float:
-    """Dollars spent so far by one run."""
-    total = db.execute("SELECT coalesce(sum(cost), 0) FROM requests WHERE run_id = ?", [run_id]).fetchone()[0]
-    return round(total, 2)

@@ -72,6 +72,7 @@ logger = logging.getLogger(__name__)
 META_COURT = "court"
 META_COST = "cost_estimate_pages"
 META_RETRIES = "gate_retries"
+META_RECEIPT = "receipt"  # the Transaction Receipt of the response (never its PACER Login)
 META_SENT_AT = "gate_sent_at"  # the clock's monotonic send time, for logs and tests
 GATE_ORDER = 990
 GATE_PATH = f"{__name__}.GateMiddleware"
@@ -243,7 +244,7 @@ class GateMiddleware:
         court, reservation = held
         self.limiter.release(court)
         login_page = is_login_page(response.body)
-        self._book(reservation, response, login_page)
+        self._book(reservation, request, response, login_page)
         if response.status == 403 or (login_page and not request.meta.get(META_LOGIN)):
             self._strike(court, "HTTP 403" if response.status == 403 else "login page instead of content")
         elif login_page:
@@ -313,8 +314,9 @@ class GateMiddleware:
             logger.info("Gate refused %s: %s", request.url, refusal)
             raise BudgetRefused(f"gate refused {request.url}: {refusal}") from None
 
-    def _book(self, reservation: Reservation, response: Response, login_page: bool) -> None:
+    def _book(self, reservation: Reservation, request: Request, response: Response, login_page: bool) -> None:
         receipt = parse_receipt(response.body) if not login_page else None
+        request.meta[META_RECEIPT] = receipt  # the audit log records it: parsed once per response
         if receipt is None and (login_page or response.status >= 300):
             self.budget.cancel(reservation)  # error and login pages are not billed
             return

@@ -9,36 +9,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import click
 
 from . import config as config_module
-from .clock import make_clock
+from .config import Config
 from .errors import EXIT_OUTSIDE_WINDOW
 from .logs import setup_logging
 from .preflight import check_endpoints
 from .refusals import RefusedLogins
 from .run import RunResult, harvest_once, window_status
 from .target import Target, resolved_target
-from .tls import ssl_context
 from .window import WindowSpec
 
 logger = logging.getLogger(__name__)
 
 
-def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = False,
-            window_override: str | None = None, retry_login: bool = False) -> int:  # fmt: skip
-    """One nightly pass as the CLI runs it; returns the exit code."""
+@contextmanager
+def prepared(config_path: str | None, sandbox: bool) -> Iterator[tuple[Config, Target]]:
+    """The configuration, logging, and the target (an embedded sandbox runs while the block does)."""
     config = config_module.load(config_path)
     setup_logging(config["log"]["file"], config["log"]["level"])
     with resolved_target(config, sandbox=sandbox) as target:
-        endpoints = target.endpoints
-        check_endpoints(endpoints)  # nothing is locked, opened or written for a run that cannot start
+        yield config, target
+
+
+def nightly(config_path: str | None, *, wait: bool = False, sandbox: bool = False,
+            window_override: str | None = None, retry_login: bool = False) -> int:  # fmt: skip
+    """One nightly pass as the CLI runs it; returns the exit code."""
+    with prepared(config_path, sandbox) as (config, target):
+        check_endpoints(target.endpoints)  # nothing is locked, opened or written for a run that cannot start
         warn_legacy_account(target)
         if target.credentials is not None and not target.sandbox and not retry_login:
             RefusedLogins(config["harvest"]["state_dir"]).check(target.credentials)
-        clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
-                           endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
+        clock = target.endpoints.clock()
         if window_override:
             logger.warning("Window override requested for this run: %s", window_override)
         else:
@@ -94,12 +100,8 @@ def daemon(config_path: str | None, *, sandbox: bool = False) -> int:
     from .run import harvest_async
     from .window import Window
 
-    config = config_module.load(config_path)
-    setup_logging(config["log"]["file"], config["log"]["level"])
-    with resolved_target(config, sandbox=sandbox) as target:
-        endpoints = target.endpoints
-        clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
-                           endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
+    with prepared(config_path, sandbox) as (config, target):
+        clock = target.endpoints.clock()
 
         async def night(stop: asyncio.Event) -> RunResult:
             result = await harvest_async(config, target, clock=clock, stop=stop)

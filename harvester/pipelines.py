@@ -19,7 +19,6 @@ from typing import Any
 from . import ledger, store
 from .db import DatabaseLocked
 from .harvest import harvest_from_settings
-from .parsers.receipt import parse_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +91,7 @@ class StorePipeline:
 
     def _request(self, db: Any, item: dict[str, Any]) -> None:
         self._record_attempts(db, item)
-        body = item["body"]
-        receipt = parse_receipt(body) if body and item["status"] == 200 else None
+        receipt = item["receipt"] if item["status"] == 200 else None
         ledger.record_request(
             db, url=item["url"], run_id=self.harvest.run_id, court_id=item["court"], method=item["method"],
             status=item["status"], size_bytes=item["size"], receipt=receipt, outcome=item["outcome"],

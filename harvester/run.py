@@ -20,13 +20,13 @@ from typing import Any, Iterator
 
 from . import ledger, store
 from .budget import Budget, BudgetCaps
-from .clock import Clock, make_clock
+from .clock import Clock
 from .config import Config
 from .db import open_db
 from .errors import (
     EXIT_BUDGET, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOGIN, EXIT_OK, EXIT_OUTSIDE_WINDOW, EXIT_PARTIAL,
 )  # fmt: skip
-from .harvest import Endpoints, Harvest
+from .harvest import Harvest
 from .target import Target
 from .lock import RunLock
 from .session import PacerSession
@@ -34,7 +34,6 @@ from .settings import scrapy_settings
 from .pipelines import STORE_ERROR, STORE_FAILED
 from .refusals import RefusedLogins
 from .standalone import HARVEST_PIECES
-from .tls import ssl_context
 from .window import Window, WindowSpec, format_both
 from .writer import DatabaseWriter
 
@@ -104,8 +103,7 @@ async def harvest_async(
             logger.warning("Took over the lock of a run that did not finish (killed?)")
         lock_wait = config["database"]["lock_wait_seconds"]
         db = open_db(config["database"]["path"], lock_wait=lock_wait)
-        clock = clock or make_clock(_urls(target.endpoints), target.endpoints.clock_url or None,
-                                    ssl_context(target.endpoints.ca_bundle or None))  # fmt: skip
+        clock = clock or target.endpoints.clock()
         mode = "sandbox" if target.sandbox else "pacer"
         abandoned = ledger.close_abandoned_runs(db, now=clock.now())  # we hold the lock: none is running
         if abandoned:
@@ -115,10 +113,7 @@ async def harvest_async(
             store.watch_case(db, court, case_id, docket_number=number, source="sandbox")
         writer = DatabaseWriter(config["database"]["path"], lock_wait)
         harvest = Harvest(config, db, target.endpoints, target.courts, writer, clock, run_id, target.follow_rss)
-        session = None
-        if target.credentials is not None:
-            session = PacerSession(target.credentials, target.endpoints.login_url, target.endpoints.logout_url,
-                                   config["login"]["max_logins_per_run"])  # fmt: skip
+        session = PacerSession.open(target.credentials, target.endpoints, config)
         budget = Budget(BudgetCaps.from_config(config["budget"]), lambda now: ledger.quarter_spend(db, now, mode=mode))
         try:
             if stop is None:
@@ -164,10 +159,6 @@ def effective_config(config: Config, target: Target) -> Config:
         sections["budget"] = {**config["budget"], "run_dollars": sandbox["run_dollars"],
                               "quarter_dollars": sandbox["quarter_dollars"]}  # fmt: skip
     return Config(sections, config.cases, config.source)
-
-
-def _urls(endpoints: Endpoints) -> list[str]:
-    return [endpoints.login_url, endpoints.logout_url, endpoints.court_lookup_url, endpoints.court_url]
 
 
 async def crawl_sequence(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 from scrapy import Request
@@ -31,6 +31,10 @@ from .errors import LoginFailed
 from .logs import register_secret
 from .parsers.login import is_login_page
 from .shared import SharedInSettings
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .harvest import Endpoints
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,13 @@ class PacerSession(SharedInSettings):
         self.failure: str | None = None  # set once the password was refused: never retried
         self.refused = False  # PACER refused the credentials themselves (not the network, not the cap)
         self._lock = asyncio.Lock()
+
+    @classmethod
+    def open(cls, credentials: Credentials | None, endpoints: Endpoints, config: Config) -> PacerSession | None:
+        """The run's session at ``endpoints``; None without credentials (free pages only)."""
+        if credentials is None:
+            return None
+        return cls(credentials, endpoints.login_url, endpoints.logout_url, config["login"]["max_logins_per_run"])
 
     async def ensure(self, crawler: Any) -> Secret:
         """The current token, logging in first when there is none."""

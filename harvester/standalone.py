@@ -15,14 +15,12 @@ from scrapy.utils.defer import deferred_from_coro
 
 from . import ledger
 from .budget import Budget, BudgetCaps
-from .clock import make_clock
 from .config import Config
 from .db import open_db
 from .harvest import Harvest
 from .session import PacerSession
 from .settings import scrapy_settings
 from .target import configured_credentials, pacer_target
-from .tls import ssl_context
 from .writer import DatabaseWriter
 
 # The pieces ``harvester run`` adds to the gate's settings, shared with it.
@@ -36,16 +34,12 @@ HARVEST_PIECES = {
 def standalone_settings(config: Config) -> dict[str, Any]:
     target = pacer_target(config, configured_credentials(config))
     endpoints = target.endpoints
-    clock = make_clock([endpoints.login_url, endpoints.court_lookup_url, endpoints.court_url],
-                       endpoints.clock_url or None, ssl_context(endpoints.ca_bundle or None))  # fmt: skip
+    clock = endpoints.clock()
     lock_wait = config["database"]["lock_wait_seconds"]
     db = open_db(config["database"]["path"], lock_wait=lock_wait)
     harvest = Harvest(config, db, endpoints, target.courts, DatabaseWriter(config["database"]["path"], lock_wait), clock,
                       None, target.follow_rss)  # fmt: skip
-    session = None
-    if target.credentials is not None:
-        session = PacerSession(target.credentials, endpoints.login_url, endpoints.logout_url,
-                               config["login"]["max_logins_per_run"])  # fmt: skip
+    session = PacerSession.open(target.credentials, endpoints, config)
     budget = Budget(BudgetCaps.from_config(config["budget"]), lambda now: ledger.quarter_spend(db, now))
     return scrapy_settings(
         config, clock=clock, budget=budget, courts=target.courts,

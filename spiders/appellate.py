@@ -1,11 +1,11 @@
 """Courts of appeals: the same as ``dockets``, through TransportRoom (CaseSummary.jsp).
 
-Appellate cases are addressed by docket number, which also serves as their case key.
+Appellate cases are addressed by docket number, which also serves as their case key
+(:func:`harvester.harvest.case_key`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from harvester import cmecf
@@ -24,7 +24,6 @@ class AppellateSpider(DocketsSpider):
     def docket_request(self, task: DocketTask) -> Any:
         number = task.docket_number or task.pacer_case_id or ""
         call = cmecf.appellate_docket(self.harvest.endpoints.base(task.court), task.court, number, since=task.since)
-        task = task if task.pacer_case_id else replace(task, pacer_case_id=number)
         return self.request(call, task.court, self.parse_docket, cost=task.cost_estimate_pages, login=True,
                             cb_kwargs={"task": task})  # fmt: skip
 

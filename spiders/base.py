@@ -13,6 +13,7 @@ from harvester.attempts import earlier_attempts
 from harvester.cmecf import HttpCall
 from harvester.errors import LoginFailed
 from harvester.harvest import Harvest, harvest_from_settings
+from harvester.middlewares import META_RECEIPT
 from harvester.session import META_LOGIN
 
 
@@ -46,7 +47,7 @@ class HarvestSpider(scrapy.Spider):
         return {
             "item": "request", "url": response.url, "court": response.meta.get("court"),
             "method": response.request.method if response.request else "GET", "status": response.status,
-            "size": len(response.body), "body": response.body, "outcome": outcome, "reason": reason,
+            "size": len(response.body), "receipt": response.meta.get(META_RECEIPT), "outcome": outcome, "reason": reason,
             "attempts": earlier_attempts(response.request), "estimated_pages": response.meta.get("cost_estimate_pages"),
         }  # fmt: skip
 
@@ -66,7 +67,7 @@ class HarvestSpider(scrapy.Spider):
         self.logger.warning("Failed %s: %s", request.url, failure.value)
         return {
             "item": "request", "url": request.url, "court": request.meta.get("court"), "method": request.method,
-            "status": None, "size": 0, "body": b"", "outcome": "error", "reason": str(failure.value)[:500],
+            "status": None, "size": 0, "receipt": None, "outcome": "error", "reason": str(failure.value)[:500],
             "attempts": earlier_attempts(request), "estimated_pages": request.meta.get("cost_estimate_pages"),
         }  # fmt: skip
 

@@ -6,8 +6,8 @@ from typing import Any, AsyncIterator, Iterator
 
 from harvester import cmecf
 from harvester.errors import ParseError
+from harvester.harvest import case_key
 from harvester.parsers import rss
-from harvester.parsers.court import is_appellate
 
 from .base import HarvestSpider
 
@@ -29,10 +29,8 @@ class RssSpider(HarvestSpider):
         except ParseError as exc:
             yield self.audit(response, "failed", f"RSS feed: {exc}")
             return
-        if is_appellate(court):
-            # Courts of appeals' cases are keyed by docket number (see spiders/appellate.py).
-            for docket in feed["dockets"]:
-                docket["pacer_case_id"] = docket.get("pacer_case_id") or docket.get("docket_number")
+        for docket in feed["dockets"]:  # appellate feeds name cases by docket number only
+            docket["pacer_case_id"] = case_key(court, docket.get("pacer_case_id"), docket.get("docket_number"))
         yield self.audit(response)
         yield {"item": "rss", "court": court, "feed": feed, "body": response.body, "url": response.url,
                "follow": self.harvest.follow_rss}

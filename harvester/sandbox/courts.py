@@ -24,10 +24,6 @@ _KIND_BY_TYPE = {"District": "district", "Bankruptcy": "bankruptcy", "Appeals": 
 _HOST_RE = re.compile(r"^https?://[^./]+\.([a-z0-9]+)\.uscourts\.gov", re.I)
 
 
-class UnknownCourtError(ValueError):
-    """A court id that is not in the court lookup."""
-
-
 @dataclass(frozen=True)
 class Court:
     """One CM/ECF court as the sandbox serves it."""
