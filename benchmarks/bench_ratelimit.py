@@ -38,7 +38,7 @@ def child(spec_path: str) -> None:
     from scrapy import signals  # noqa: PLC0415
     from scrapy.crawler import CrawlerProcess  # noqa: PLC0415
 
-    from harvester.settings import scrapy_settings  # noqa: PLC0415
+    from harvester.run.settings import scrapy_settings  # noqa: PLC0415
 
     spec = json.loads(Path(spec_path).read_text())
     sent: list[float] = []

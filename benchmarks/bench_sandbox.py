@@ -24,9 +24,9 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
-from urllib.parse import urlsplit
 
 BOUNDARY = "----sandboxbench7d1f"
 

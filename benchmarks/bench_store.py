@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harvester.db import open_db  # noqa: E402
-from harvester.store import store_docket  # noqa: E402
+from harvester.store.connection import open_db  # noqa: E402
+from harvester.store.dockets import store_docket  # noqa: E402
 
 SURNAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
             "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin"]

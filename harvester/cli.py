@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import HarvesterError, ParseError
+from harvester import __version__
+from harvester.errors import HarvesterError, ParseError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,7 +26,7 @@ def parse(paths: tuple[str, ...], court: str | None) -> None:
     Each line has "source" (the path as given), "kind" (detected) and the parsed
     fields, or "error" with the reason when the page cannot be parsed.
     """
-    from .parsers import parse_page
+    from harvester.parsers import parse_page
 
     # Bytes, so a non-UTF-8 locale cannot make a court's accented name fatal.
     out = sys.stdout.buffer
@@ -61,9 +61,9 @@ def _parse_one(path: str, court: str | None, parse_page) -> dict:
 @click.option("--output", "-o", default="-", type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write; - for stdout.")  # fmt: skip
 def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ...], output: str) -> None:
-    """Export harvested cases as JSON lines or CSV (see harvester/export.py for the shapes)."""
-    from .db import open_db
-    from .export import export as export_cases
+    """Export harvested cases as JSON lines or CSV (see harvester/store/export.py for the shapes)."""
+    from harvester.store.connection import open_db
+    from harvester.store.export import export as export_cases
 
     db = open_db(db_path, create=False)
     with click.open_file(output, "w", encoding="utf-8") as out:
@@ -77,8 +77,8 @@ def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ..
               help="Harvest database to rewrite.")  # fmt: skip
 def reparse(db_path: str) -> None:
     """Re-parse every archived page with the current parsers and rewrite the derived rows."""
-    from .db import open_db
-    from .reparse import reparse as reparse_all
+    from harvester.store.connection import open_db
+    from harvester.store.reparse import reparse as reparse_all
 
     result = reparse_all(open_db(db_path, create=False))
     for failure in result.failures:
@@ -105,7 +105,7 @@ def sandbox(ctx: click.Context, courts: str | None, as_json: bool, **options) ->
     """Run the local CM/ECF + PACER login sandbox in the foreground (Ctrl-C stops it)."""
     if ctx.invoked_subcommand is not None:
         return
-    from .sandbox.runner import run_foreground
+    from harvester.sandbox.runner import run_foreground
 
     if courts:
         options["courts"] = tuple(c.strip() for c in courts.split(",") if c.strip())
@@ -119,7 +119,7 @@ def sandbox(ctx: click.Context, courts: str | None, as_json: bool, **options) ->
               help="State directory of the running sandbox.")
 def sandbox_advance(hours: float | None, to: str | None, state_dir: str) -> None:
     """Advance the clock of a running sandbox (its cases grow accordingly)."""
-    from .sandbox.runner import advance
+    from harvester.sandbox.runner import advance
 
     click.echo(json.dumps(advance(state_dir, hours=hours, to=to)))
 
@@ -132,7 +132,7 @@ def sandbox_advance(hours: float | None, to: str | None, state_dir: str) -> None
               help="Address to listen on; anything but loopback exposes the data and SQL to the network.")  # fmt: skip
 def serve(db_path: str, port: int, host: str) -> None:
     """Browse, search and chart the harvest in Datasette (see docs/researchers.md)."""
-    from .serve import serve as serve_datasette
+    from harvester.web.serve import serve as serve_datasette
 
     serve_datasette(db_path, host=host, port=port, announce=lambda line: click.echo(line, err=True))
 
@@ -156,7 +156,7 @@ def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: s
     closed during the run), 4 budget exhausted, 5 login failed, 6 another run holds
     the lock, 7 interrupted, 8 finished with blocked courts or failed requests.
     """
-    from .nightly import nightly
+    from harvester.run.nightly import nightly
 
     code = nightly(config_path, wait=wait, sandbox=use_sandbox, window_override=ignore_window, retry_login=retry_login)
     sys.exit(code)
@@ -171,7 +171,7 @@ def daemon(config_path: str | None, use_sandbox: bool) -> None:
     APScheduler fires at each window opening (Central time); a start missed while the
     machine slept still runs later that night, and a missed night never runs twice.
     """
-    from .nightly import daemon as run_daemon
+    from harvester.run.nightly import daemon as run_daemon
 
     sys.exit(run_daemon(config_path, sandbox=use_sandbox))
 
@@ -182,8 +182,9 @@ def daemon(config_path: str | None, use_sandbox: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def status(config_path: str | None, run_count: int, as_json: bool) -> None:
     """Last runs, this quarter's spend against the $30 waiver, blocked courts, the next window, database size."""
-    from . import config as config_module
-    from .status import format_status, status as status_report
+    from harvester import config as config_module
+    from harvester.run.status import format_status
+    from harvester.run.status import status as status_report
 
     report = status_report(config_module.load(config_path), runs=run_count)
     click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
@@ -198,8 +199,8 @@ def window_cmd(config_path: str | None, at: str | None, nights: int) -> None:
     """Show whether the harvest window is open, in Central time and your local time."""
     from datetime import datetime, timezone
 
-    from . import config as config_module
-    from .window import Window, WindowSpec, format_both
+    from harvester import config as config_module
+    from harvester.gate.window import Window, WindowSpec, format_both
 
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
@@ -219,7 +220,7 @@ def window_cmd(config_path: str | None, at: str | None, nights: int) -> None:
 @click.option("--docs", is_flag=True, help="Print the key-by-key reference (docs/configuration.md).")
 def config_cmd(config_path: str | None, docs: bool) -> None:
     """Check the configuration file and print the settings in force."""
-    from . import config as config_module
+    from harvester import config as config_module
 
     if docs:
         click.echo(config_module.docs_markdown())

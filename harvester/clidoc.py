@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from .cli import cli
+from harvester.cli import cli
 
 
 def _walk(command: click.Command, ctx: click.Context) -> list[tuple[click.Command, click.Context]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote, urlencode
 
-from .parsers.court import is_appellate, is_bankruptcy
+from harvester.parsers.court import is_appellate, is_bankruptcy
 
 # Courts of appeals whose TransportRoom lives under /cmecf/ instead of /n/beam/ (PACER.md).
 CMECF_SERVLET_COURTS = {"ca5", "ca7", "ca11"}

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from harvester.errors import ConfigError
 
 ENV_VARS = {
     "username": "PACER_USERNAME",

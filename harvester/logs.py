@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "********"
 # Every secret this process knows (password, TOTP secret, session tokens); see register_secret.

@@ -1,7 +1,7 @@
 """Courts of appeals: the same as ``dockets``, through TransportRoom (CaseSummary.jsp).
 
 Appellate cases are addressed by docket number, which also serves as their case key
-(:func:`harvester.harvest.case_key`).
+(:func:`harvester.run.harvest.case_key`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from harvester import cmecf
-from harvester.harvest import DocketTask
+from harvester.run.harvest import DocketTask
 
 from .dockets import DocketsSpider
 

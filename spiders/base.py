@@ -9,12 +9,12 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from harvester.attempts import earlier_attempts
 from harvester.cmecf import HttpCall
 from harvester.errors import LoginFailed
-from harvester.harvest import Harvest, harvest_from_settings
-from harvester.middlewares import META_RECEIPT
-from harvester.session import META_LOGIN
+from harvester.gate.attempts import earlier_attempts
+from harvester.gate.middleware import META_RECEIPT
+from harvester.run.harvest import Harvest, harvest_from_settings
+from harvester.run.session import META_LOGIN
 
 
 class HarvestSpider(scrapy.Spider):

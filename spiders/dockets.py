@@ -13,9 +13,9 @@ from typing import Any, AsyncIterator, Iterator
 
 from harvester import cmecf
 from harvester.errors import ParseError
-from harvester.harvest import DocketTask
 from harvester.parsers import case_numbers, parse_page
 from harvester.parsers.receipt import parse_receipt
+from harvester.run.harvest import DocketTask
 
 from .base import HarvestSpider
 

@@ -6,8 +6,8 @@ from typing import Any, AsyncIterator, Iterator
 
 from harvester import cmecf
 from harvester.errors import ParseError
-from harvester.harvest import case_key
 from harvester.parsers import rss
+from harvester.run.harvest import case_key
 
 from .base import HarvestSpider
 

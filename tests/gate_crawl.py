@@ -21,8 +21,8 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
-from harvester.clock import FakeClock, SystemClock
-from harvester.settings import scrapy_settings
+from harvester.gate.clock import FakeClock, SystemClock
+from harvester.run.settings import scrapy_settings
 
 KEYS = ("court", "cost_estimate_pages")
 

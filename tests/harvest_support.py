@@ -255,7 +255,7 @@ def docket_consistency_problems(conn: sqlite3.Connection) -> list[str]:
     Every archived docket report must also belong to a stored case.
     """
     from harvester.parsers import parse_page
-    from harvester.store import entry_keys
+    from harvester.store.dockets import entry_keys
 
     problems: list[str] = []
     by_case: dict[tuple[str, str], set[str]] = {}

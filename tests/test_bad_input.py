@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from harvest_support import (
     BILLABLE_ENDPOINTS,
     HARVESTER_CMD,

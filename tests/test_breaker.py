@@ -7,8 +7,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from harvester.breaker import BackoffPolicy, BreakerPolicy, CircuitBreaker, parse_retry_after
 from harvester.errors import ConfigError
+from harvester.gate.breaker import (
+    BackoffPolicy,
+    BreakerPolicy,
+    CircuitBreaker,
+    parse_retry_after,
+)
 
 NOW = datetime(2026, 3, 8, 3, 0, tzinfo=timezone.utc)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from researcher_support import HARVESTER, copy_db, harvested_db
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

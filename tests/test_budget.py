@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvester.budget import (
+from harvester.errors import ConfigError
+from harvester.gate.budget import (
     Budget,
     BudgetCaps,
     BudgetRefusal,
@@ -17,10 +18,9 @@ from harvester.budget import (
     cents,
     estimate_pages,
 )
-from harvester.errors import ConfigError
+from harvester.gate.window import CENTRAL
 from harvester.parsers.receipt import parse_receipt
 from harvester.sandbox.reports import Report, finish
-from harvester.window import CENTRAL
 
 NIGHT = CENTRAL.localize(datetime(2026, 5, 12, 22, 0))
 

@@ -7,11 +7,17 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from gate_servers import LocalServer, sandbox_server
-from harvester.clock import FakeClock, RemoteClock, SystemClock, is_sandbox_host, make_clock
+
 from harvester.errors import ConfigError, HarvesterError
-from harvester.tls import ssl_context
+from harvester.gate.clock import (
+    FakeClock,
+    RemoteClock,
+    SystemClock,
+    is_sandbox_host,
+    make_clock,
+)
+from harvester.gate.tls import ssl_context
 
 START = datetime.fromisoformat("2026-03-07T19:00:00-06:00")
 

@@ -28,8 +28,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from harvester.settings import SCRAPER_BACKLOG_BYTES
 from harvest_support import (
     BILLABLE_ENDPOINTS,
     FAST_RATE,
@@ -40,6 +38,8 @@ from harvest_support import (
     start_sandbox,
     wait_for,
 )
+
+from harvester.run.settings import SCRAPER_BACKLOG_BYTES
 
 # Requests to one court in flight at once, times the courts one spider crawls at once.
 IN_FLIGHT_MAX = FAST_RATE["per_court_concurrency"] * 2
@@ -149,7 +149,7 @@ def resume_and_compare(work: HarvestDir, killed: list[dict], pid: int, expected_
     backlog = sum(sizes[key] for key in in_flight)
     bound = SCRAPER_BACKLOG_BYTES + IN_FLIGHT_MAX * max(sizes.values(), default=0)
     assert backlog <= bound, f"{len(in_flight)} answered dockets ({backlog} bytes) were waiting to be stored"
-    lock = Path(work.sections["harvest"]["state_dir"]) / "harvester.lock"
+    lock = Path(work.sections["harvest"]["state_dir"]) / "harvester.run.lock"
     stale_lock = lock.exists() and lock.read_text().strip() == str(pid)
 
     start = len(work.sandbox.request_log.records())
@@ -266,7 +266,7 @@ def test_a_second_run_exits_at_once_with_code_6(tmp_path):
         errors = [line for line in second.stderr.splitlines() if line.startswith("Error")]
         assert "Traceback" not in second.stderr
         assert errors == [f"Error: another harvester run (pid {first.pid}) holds "
-                          f"{work.sections['harvest']['state_dir']}/harvester.lock; not starting a second one"]
+                          f"{work.sections['harvest']['state_dir']}/harvester.run.lock; not starting a second one"]
         assert first.wait(120) == 0
         conn = work.connect()
         assert conn.execute("SELECT count(*), min(outcome) FROM runs").fetchone() == (1, "done")

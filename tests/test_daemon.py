@@ -9,9 +9,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from harvester.clock import FakeClock
-from harvester.daemon import Daemon, next_start
-from harvester.window import CENTRAL, Window
+from harvester.gate.clock import FakeClock
+from harvester.gate.window import CENTRAL, Window
+from harvester.run.daemon import Daemon, next_start
 
 HARVESTER = Path(sys.executable).with_name("harvester")
 

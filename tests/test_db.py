@@ -18,24 +18,28 @@ import zlib
 from datetime import datetime, timezone
 
 import pytest
-
 from db_support import DOCKET_FIXTURES, FIXTURES, reference, table_dump
-from harvester.db import DatabaseLocked, SchemaError, open_db, schema_version
-from harvester.ledger import finish_run, quarter_bounds, quarter_spend, record_request, redact_url, start_run
-from harvester.migrations import LATEST, migrate
-from harvester.store import (
-    archive_raw_page,
-    attorney_firm,
-    case_state,
-    changed_cases,
-    entry_keys,
-    read_raw_page,
-    store_courts,
-    store_docket,
-    store_rss,
-    watch_case,
-    watched_cases,
+
+from harvester.store.cases import case_state, changed_cases, watch_case, watched_cases
+from harvester.store.connection import (
+    DatabaseLocked,
+    SchemaError,
+    open_db,
+    schema_version,
 )
+from harvester.store.courts import store_courts
+from harvester.store.dockets import attorney_firm, entry_keys, store_docket
+from harvester.store.ledger import (
+    finish_run,
+    quarter_bounds,
+    quarter_spend,
+    record_request,
+    redact_url,
+    start_run,
+)
+from harvester.store.migrations import LATEST, migrate
+from harvester.store.raw_pages import archive_raw_page, read_raw_page
+from harvester.store.rss import store_rss
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -371,8 +375,8 @@ CHILD_PRELUDE = textwrap.dedent(
     import json, sys, time
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {tests!r})
-    from harvester.db import open_db
-    from harvester.store import store_docket
+    from harvester.store.connection import open_db
+    from harvester.store.dockets import store_docket
     from db_support import reference
     db = open_db({path!r})
     """

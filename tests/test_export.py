@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from db_support import DOCKET_FIXTURES, SHARED, comparable, page, reference
-from harvester.db import open_db
+
 from harvester.errors import ParseError
-from harvester.export import CSV_COLUMNS, export, iter_case_records
-from harvester.store import store_docket
+from harvester.store.connection import open_db
+from harvester.store.dockets import store_docket
+from harvester.store.export import CSV_COLUMNS, export, iter_case_records
 
 HARVESTER = Path(sys.executable).with_name("harvester")
 

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from harvest_support import BILLABLE_ENDPOINTS, FAST_RATE, HarvestDir, report_case, start_sandbox, wait_for
+from harvest_support import (
+    BILLABLE_ENDPOINTS,
+    FAST_RATE,
+    HarvestDir,
+    report_case,
+    start_sandbox,
+    wait_for,
+)
 
 # Quick retries for tests; the defaults (5 s, 120 s) are for PACER.
 QUICK = {"rate": {"backoff_seconds": 0.1, "timeout_seconds": 1.5}}

@@ -8,11 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
-from harvester.sandbox import Sandbox
-from harvester.window import Window
-
 from test_harvest import harvest, write_config
+
+from harvester.gate.window import Window
+from harvester.sandbox import Sandbox
 
 
 def simulate(start: str, days: int, step_hours: float, workdir: Path) -> tuple[Counter, int, int]:

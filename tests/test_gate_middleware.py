@@ -15,11 +15,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from scrapy.exceptions import CloseSpider
-
 from gate_crawl import crawl_in_subprocess
 from gate_servers import LocalServer, sandbox_server
-from harvester.middlewares import GateGuard
+from scrapy.exceptions import CloseSpider
+
+from harvester.gate.middleware import GateGuard
 from harvester.sandbox.pages import receipt
 
 COURTS = ["cand", "nysd", "ilnd"]
@@ -203,12 +203,12 @@ def test_limits_and_blocked_courts_carry_over_to_the_next_spider_of_the_run(tmp_
 @pytest.mark.parametrize(
     ("spider_settings", "problem"),
     [
-        ({"DOWNLOADER_MIDDLEWARES": {"harvester.middlewares.GateMiddleware": None}}, "is not enabled"),
+        ({"DOWNLOADER_MIDDLEWARES": {"harvester.gate.middleware.GateMiddleware": None}}, "is not enabled"),
         ({"DOWNLOAD_VERIFY_CERTIFICATES": False}, "DOWNLOAD_VERIFY_CERTIFICATES is off"),
         ({"TELNETCONSOLE_ENABLED": True}, "TELNETCONSOLE_ENABLED must be off"),
         (
             {"DOWNLOADER_MIDDLEWARES": {
-                "harvester.middlewares.GateMiddleware": 990, "scrapy.downloadermiddlewares.stats.DownloaderStats": 999,
+                "harvester.gate.middleware.GateMiddleware": 990, "scrapy.downloadermiddlewares.stats.DownloaderStats": 999,
             }},
             "must be the last downloader middleware; after it: scrapy.downloadermiddlewares.stats.DownloaderStats",
         ),

@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from harvester.cmecf import appellate_docket, docket_report
-from harvester.db import open_db
-from harvester.export import iter_case_records
 from harvester.parsers import parse_page
 from harvester.parsers.court import is_appellate
 from harvester.parsers.receipt import billable_pages
 from harvester.sandbox import Sandbox
+from harvester.store.connection import open_db
+from harvester.store.export import iter_case_records
 
 HARVESTER = Path(sys.executable).with_name("harvester")
 COURTS = ("cand", "nysb", "ca11")  # ca11: an appellate court with a feed (and the /cmecf/ servlet path)

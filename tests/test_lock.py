@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from harvester.errors import LockHeld
-from harvester.lock import RunLock
+from harvester.run.lock import RunLock
 
 
 def test_second_holder_is_refused(tmp_path):
@@ -23,7 +23,7 @@ def test_second_holder_is_refused(tmp_path):
 def test_lock_of_killed_process_is_taken_over(tmp_path):
     path = tmp_path / "run.lock"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from harvester.lock import RunLock;"
+        "import sys, time; from harvester.run.lock import RunLock;"
         f"RunLock({str(path)!r}).acquire(); print('held', flush=True); time.sleep(60)")],
         stdout=subprocess.PIPE, text=True)
     try:

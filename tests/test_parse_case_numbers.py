@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from golden_support import FIXTURES, differences, reference
+
 from harvester.errors import ParseError
 from harvester.parsers import case_numbers, parse_page
 

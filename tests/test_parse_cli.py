@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from golden_support import FIXTURES
 
 EXECUTABLE = Path(sys.executable).with_name("harvester")

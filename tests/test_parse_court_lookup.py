@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from golden_support import FIXTURES, SHARED
+
 from harvester.errors import ParseError
 from harvester.parsers import court_lookup, parse_page
 

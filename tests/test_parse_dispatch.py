@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
+from golden_support import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from golden_support import FIXTURES
 from harvester.errors import ParseError
 from harvester.parsers import detect_kind, parse_page
 from harvester.parsers.dispatch import KINDS

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from golden_support import FIXTURES, reference
+
 from harvester.errors import ParseError
 from harvester.parsers import parse_page
 from harvester.parsers.login import is_logged_in_page, is_login_page

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
 from golden_support import FIXTURES
-from harvester.parsers.receipt import LOGIN_REMOVED, billable_pages, parse_receipt, strip_login
+
+from harvester.parsers.receipt import (
+    LOGIN_REMOVED,
+    billable_pages,
+    parse_receipt,
+    strip_login,
+)
 
 APPELLATE = FIXTURES / "dockets" / "appellate"
 

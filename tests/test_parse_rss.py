@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from golden_support import CORPUS, FIXTURES, corpus_score, differences, reference
+
 from harvester.errors import ParseError
 from harvester.parsers import parse_page, rss
 

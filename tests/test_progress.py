@@ -21,9 +21,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from harvester.progress import CLEAR_LINE, Snapshot
 from researcher_support import HARVESTER
+
+from harvester.run.progress import CLEAR_LINE, Snapshot
 
 CONFIG = "[sandbox]\ncases = 24\nseed = 3\nper_court_per_second = 4.0\nglobal_per_second = 20.0\n[log]\nprogress_seconds = 0.25\n"
 FINAL = re.compile(r"(courts|rss|dockets|appellate|logout): courts (\d+)/(\d+) done, requests ([\d,]+) sent, ([\d,]+) queued, "
@@ -72,7 +72,7 @@ def test_cron_gets_plain_log_lines(tmp_path):
                             timeout=300)  # fmt: skip
     assert result.returncode in (0, 8), result.stderr[-2000:]
     assert "\r" not in result.stderr and "\x1b" not in result.stderr
-    progress = [line for line in result.stderr.splitlines() if " INFO harvester.progress: " in line]
+    progress = [line for line in result.stderr.splitlines() if " INFO harvester.run.progress: " in line]
     periodic = [line for line in progress if not line.endswith("]")]
     assert periodic, "no periodic progress line while the dockets were fetched"
     check_final_lines(result.stderr, last_run(tmp_path))
@@ -92,9 +92,9 @@ def test_terminal_gets_a_live_line(tmp_path):
     redraws = re.findall(re.escape(CLEAR_LINE) + r"dockets: courts \d+/\d+ done", screen)
     assert len(redraws) >= 2, screen[-3000:]  # drawn at once, then redrawn until the dockets are done
     # Progress records go to the log file only: on the terminal the live line says it.
-    assert " INFO harvester.progress: " not in screen
+    assert " INFO harvester.run.progress: " not in screen
     log = (tmp_path / "data" / "harvester.log").read_text(encoding="utf-8")
-    assert "INFO harvester.progress: dockets: courts" in log
+    assert "INFO harvester.run.progress: dockets: courts" in log
     check_final_lines(screen, last_run(tmp_path))
     # Other log records start on a cleared line instead of running into the live line.
     assert re.search(re.escape(CLEAR_LINE) + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO harvester\.", screen)

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from harvester.clock import FakeClock
 from harvester.errors import ConfigError
-from harvester.ratelimit import RateLimiter, RateLimits
+from harvester.gate.clock import FakeClock
+from harvester.gate.ratelimit import RateLimiter, RateLimits
 
 START = datetime.fromisoformat("2026-03-07T19:00:00-06:00")
 

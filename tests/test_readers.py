@@ -10,7 +10,13 @@ Timing (the harvest is not slowed by more than 20%) is ``benchmarks/bench_reader
 
 from __future__ import annotations
 
-from harvest_support import HarvestDir, docket_consistency_problems, start_reader, start_sandbox, stop_reader
+from harvest_support import (
+    HarvestDir,
+    docket_consistency_problems,
+    start_reader,
+    start_sandbox,
+    stop_reader,
+)
 
 
 def test_a_reader_during_a_harvest_sees_no_error_and_no_half_docket(tmp_path):

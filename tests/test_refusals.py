@@ -5,12 +5,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from harvest_support import HarvestDir, harvester_env, start_sandbox
 
 from harvester.credentials import Credentials, Secret
 from harvester.errors import LoginFailed
-from harvester.refusals import KEY_FILE, REFUSAL_FILE, RefusedLogins
-
-from harvest_support import HarvestDir, harvester_env, start_sandbox
+from harvester.run.refusals import KEY_FILE, REFUSAL_FILE, RefusedLogins
 
 
 def creds(password: str, otp: str | None = None) -> Credentials:

@@ -8,14 +8,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from db_support import (
+    DOCKET_FIXTURES,
+    FIXTURES,
+    comparable,
+    page,
+    reference,
+    table_dump,
+)
 
-from db_support import DOCKET_FIXTURES, FIXTURES, comparable, page, reference, table_dump
-from harvester.db import open_db
 from harvester.errors import ParseError
-from harvester.export import iter_case_records
 from harvester.parsers.receipt import strip_login
-from harvester.reparse import reparse
-from harvester.store import case_state, changed_cases, store_docket, store_rss
+from harvester.store.cases import case_state, changed_cases
+from harvester.store.connection import open_db
+from harvester.store.dockets import store_docket
+from harvester.store.export import iter_case_records
+from harvester.store.reparse import reparse
+from harvester.store.rss import store_rss
 
 HARVESTER = Path(sys.executable).with_name("harvester")
 DERIVED = ("cases", "parties", "attorneys", "party_attorneys", "docket_entries", "rss_items")

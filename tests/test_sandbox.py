@@ -14,13 +14,20 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
+from sandbox_support import (
+    START,
+    Client,
+    entry_rows,
+    multipart,
+    receipt_size,
+    report_fields,
+)
 
 from harvester.parsers.receipt import parse_receipt
 from harvester.sandbox import Sandbox
 from harvester.sandbox.clock import CHICAGO, SandboxClock, default_start
 from harvester.sandbox.courts import LOOKUP_PATH
 from harvester.sandbox.synthetic import SyntheticCourts, SyntheticSettings
-from sandbox_support import START, Client, entry_rows, multipart, receipt_size, report_fields
 
 DATA = Path(__file__).resolve().parents[1] / "harvester" / "sandbox" / "data"
 

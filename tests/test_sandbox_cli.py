@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from sandbox_support import START, Client
 
 HARVESTER = [sys.executable, "-m", "harvester.cli"]

@@ -9,10 +9,10 @@ import ssl
 import time
 
 import pytest
+from sandbox_support import START, Client, multipart, report_fields
 
 from harvester.sandbox import Sandbox
 from harvester.sandbox.faults import FaultInjector
-from sandbox_support import START, Client, multipart, report_fields
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pyotp
 import pytest
+from sandbox_support import START, Client, report_fields
 
 from harvester.parsers.receipt import parse_receipt
 from harvester.sandbox import RequestLog, Sandbox
 from harvester.sandbox.requestlog import max_in_window
-from sandbox_support import START, Client, report_fields
 
 FIELDS = {
     "time", "sandbox_time", "account", "court", "endpoint", "method", "path", "params", "content_type",

@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pyotp
 import pytest
+from sandbox_support import START, Client, report_fields
 
 from harvester.sandbox import Sandbox
 from harvester.sandbox.login import LoginResult
-from sandbox_support import START, Client, report_fields
 
 
 @pytest.fixture

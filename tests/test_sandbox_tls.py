@@ -6,9 +6,9 @@ import socket
 import ssl
 
 import pytest
+from sandbox_support import START, Client
 
 from harvester.sandbox import Sandbox, SandboxError
-from sandbox_support import START, Client
 
 pytestmark = pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
 

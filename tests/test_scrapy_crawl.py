@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_harvest import write_config
 
 from harvester.sandbox import Sandbox
-
-from test_harvest import write_config
 
 REPO = Path(__file__).resolve().parents[1]
 SCRAPY = Path(sys.executable).with_name("scrapy")

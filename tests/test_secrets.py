@@ -19,9 +19,6 @@ from pathlib import Path
 
 import pyotp
 import pytest
-
-from harvester.parsers.receipt import LOGIN_REMOVED
-from harvester.sandbox import Account
 from harvest_support import (
     BILLABLE_ENDPOINTS,
     HARVESTER_CMD,
@@ -31,6 +28,9 @@ from harvest_support import (
     toml_text,
     wait_for,
 )
+
+from harvester.parsers.receipt import LOGIN_REMOVED
+from harvester.sandbox import Account
 
 LOGIN = "h7-night-owl-7731"
 PASSWORD = "Quartz-Zebra-9f3K!h7"

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-
-from harvester.datasette_plugin import pacer_case_url
-from harvester.db import open_db
-from harvester.serve import METADATA_PATH, build_datasette, load_metadata
 from researcher_support import HARVESTER, copy_db, harvested_db
+
+from harvester.store.connection import open_db
+from harvester.web.plugin import pacer_case_url
+from harvester.web.serve import METADATA_PATH, build_datasette, load_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "pacer"
@@ -123,7 +123,7 @@ def test_facets_sort_orders_and_labels(client, conn):
 
 def test_plugins_are_loaded(client):
     names = {p["name"] for p in client.json("/-/plugins.json")}
-    assert {"datasette-vega", "datasette-search-all", "harvester.datasette_plugin"} <= names
+    assert {"datasette-vega", "datasette-search-all", "harvester.web.plugin"} <= names
 
 
 # -- search -----------------------------------------------------------------------

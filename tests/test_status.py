@@ -14,12 +14,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from researcher_support import HARVESTER, copy_db, harvested_db
 
 from harvester import config as config_module
-from harvester import ledger
-from harvester.db import open_db
-from harvester.status import format_status, status
-from researcher_support import HARVESTER, copy_db, harvested_db
+from harvester.run.status import format_status, status
+from harvester.store import ledger
+from harvester.store.connection import open_db
 
 NOW = datetime(2026, 11, 23, 5, 30, tzinfo=timezone.utc)  # Sunday 23:30 CST: the window is open
 
@@ -106,8 +106,8 @@ def test_window_in_central_and_local_time(work):
 def test_running_harvest_is_seen_through_the_lock(work):
     config = make_config(work)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from harvester.lock import RunLock\n"
-         "with RunLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)", str(work / "state" / "harvester.lock")],
+        [sys.executable, "-c", "import sys, time; from harvester.run.lock import RunLock\n"
+         "with RunLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)", str(work / "state" / "harvester.run.lock")],
         stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "held"

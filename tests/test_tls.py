@@ -13,11 +13,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from gate_crawl import crawl_in_subprocess
 from gate_servers import LocalServer, sandbox_server
+
 from harvester.errors import ConfigError
-from harvester.tls import describe_tls_error, load_ca_bundle, ssl_context, tls_settings
+from harvester.gate.tls import (
+    describe_tls_error,
+    load_ca_bundle,
+    ssl_context,
+    tls_settings,
+)
 
 NIGHT = "2026-07-15T22:00:00-05:00"
 

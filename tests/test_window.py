@@ -8,7 +8,7 @@ import pytest
 import pytz
 
 from harvester.errors import ConfigError
-from harvester.window import CENTRAL, Window, WindowRule, WindowSpec, format_both
+from harvester.gate.window import CENTRAL, Window, WindowRule, WindowSpec, format_both
 
 UTC = timezone.utc
 PARIS = pytz.timezone("Europe/Paris")

@@ -1,0 +1,484 @@
+"""The gate: the Scrapy downloader middleware every request must pass to leave.
+
+Contract for spiders -- every request carries in ``request.meta``:
+
+- ``"court"``: the CM/ECF court id (``cand``, ``nysb``, ``ca9``...). The gate
+  rate-limits, budgets and breaks circuits per court, and uses it as the
+  request's download slot.
+- ``"cost_estimate_pages"``: an ``int`` >= 0, the pages the request will
+  probably bill (0 for free pages: RSS, court lookup; see
+  :func:`harvester.gate.budget.estimate_pages`).
+
+A request without either is refused (:class:`GateContractError`, logged as an
+error), never let through.
+
+For each request, in order: the court's circuit breaker, the harvest window
+(Central time, on the injectable clock), the fee budget (the estimate is held
+until the receipt is booked), then the rate limits (per court, global,
+per-court concurrency) -- a request whose turn would come at or after the
+window's closing instant is not sent. When the window closes the gate pauses
+the engine and closes the spider with reason ``window_closed``: requests in
+flight finish, requests not yet sent go back to the scheduler (``dont_filter``),
+so with ``JOBDIR`` they wait on disk for the next night.
+
+After the response: the receipt's real cost is booked; 5xx/408/429, timeouts
+and dropped connections are retried with backoff (the court is paused,
+``Retry-After`` honoured), and ``breaker_threshold`` requests' worth of such
+failures in a row block the court; 403s and login pages on pages that need no
+session count towards the court's circuit breaker (login pages of session requests
+are the session middleware's: it logs in again and blocks the court when that does
+not help); a TLS refusal blocks the court at once, with an error naming court and
+host. After :meth:`GateMiddleware.stop_sending` (SIGTERM) nothing more is sent.
+
+Refusals raise subclasses of ``IgnoreRequest`` (:class:`GateRefused`), so a
+spider errback can record them. Every decision is counted in the Scrapy stats
+under ``gate/...`` (see :data:`STAT_KEYS`).
+
+The gate must be the last downloader middleware (nearest the downloader, order
+:data:`GATE_ORDER`) so that nothing can send or alter a request after it.
+:class:`GateGuard` (an extension) fails the crawl loudly when the gate, the TLS
+policy or the safety switches were removed or changed, and
+:class:`CourtFairPriorityQueue` hands requests out round-robin over courts,
+least-loaded court first, so one slow court cannot hold the downloader.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http import Response
+from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import _load_objects
+
+from harvester.errors import HarvesterError
+from harvester.gate.attempts import retry_of
+from harvester.gate.breaker import BackoffPolicy, CircuitBreaker, parse_retry_after
+from harvester.gate.budget import Budget, BudgetRefusal, Reservation
+from harvester.gate.clock import Clock, SystemClock
+from harvester.gate.ratelimit import RateLimiter, RateLimits
+from harvester.gate.tls import describe_tls_error, tls_refused
+from harvester.gate.window import Window, WindowSpec, format_both
+from harvester.parsers.login import is_login_page
+from harvester.parsers.receipt import parse_receipt
+from harvester.run.session import META_LOGIN
+
+logger = logging.getLogger(__name__)
+
+META_COURT = "court"
+META_COST = "cost_estimate_pages"
+META_RETRIES = "gate_retries"
+META_RECEIPT = "receipt"  # the Transaction Receipt of the response (never its PACER Login)
+META_SENT_AT = "gate_sent_at"  # the clock's monotonic send time, for logs and tests
+GATE_ORDER = 990
+GATE_PATH = f"{__name__}.GateMiddleware"
+GUARD_PATH = f"{__name__}.GateGuard"
+QUEUE_PATH = f"{__name__}.CourtFairPriorityQueue"
+
+# Settings the gate reads (objects, built by harvester.run.settings.scrapy_settings). The
+# limiter, breaker and budget are shared by every crawler of a run: limits and
+# blocked courts carry over from one spider to the next.
+S_WINDOW, S_LIMITER, S_BUDGET, S_CLOCK = "GATE_WINDOW", "GATE_LIMITER", "GATE_BUDGET", "GATE_CLOCK"
+S_BACKOFF, S_BREAKER, S_OVERRIDE = "GATE_BACKOFF", "GATE_BREAKER", "GATE_WINDOW_OVERRIDE"
+
+STAT_KEYS = {
+    "gate/sent": "requests the gate let out",
+    "gate/delayed": "requests that waited for a rate limit or a concurrency permit",
+    "gate/delay_seconds": "total seconds requests waited",
+    "gate/refused/window": "requests kept for the next night because the window was closed",
+    "gate/refused/budget": "paid requests refused by a budget cap",
+    "gate/refused/breaker": "requests to a court blocked for the night",
+    "gate/refused/stopping": "requests not sent because the run was told to stop (SIGTERM)",
+    "gate/refused/contract": "requests without a court or a cost estimate",
+    "gate/retry/scheduled": "retries after a 5xx, 408/429, timeout or dropped connection",
+    "gate/retry/gave_up": "requests that failed after the last retry",
+    "gate/breaker/tripped": "courts blocked for the night (gate/breaker/tripped/<court> each)",
+    "gate/tls_refused": "responses lost to a TLS refusal",
+    "gate/budget/run_dollars": "dollars booked this run",
+    "gate/budget/run_pages": "billable pages booked this run",
+    "gate/budget/booked_from_estimate": "paid pages without a readable receipt, booked at their estimate",
+    "gate/window_override": "1 when this run ignored the harvest window (logged)",
+}
+
+
+class GateBypassError(HarvesterError):
+    """The crawl was configured without the gate, or with a safety switch turned off."""
+
+
+class GateRefused(IgnoreRequest):
+    """A request the gate did not send; ``reason`` is one of window/budget/breaker/contract."""
+
+    reason = "refused"
+
+
+class GateContractError(GateRefused):
+    reason = "contract"
+
+
+class BudgetRefused(GateRefused):
+    reason = "budget"
+
+
+class CourtBlocked(GateRefused):
+    reason = "breaker"
+
+
+class StopRequested(GateRefused):
+    """The run was told to stop (SIGTERM): requests not sent yet stay unsent."""
+
+    reason = "stopping"
+
+
+class TLSRefusedError(Exception):
+    """A response lost to a TLS refusal; the message names court and host."""
+
+
+class GateMiddleware:
+    """Window, budget, rate limits and circuit breaker around every download."""
+
+    def __init__(self, crawler: Any) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.clock: Clock = settings.get(S_CLOCK) or SystemClock()
+        self.window = Window(settings.get(S_WINDOW) or WindowSpec())
+        self.limiter: RateLimiter = settings.get(S_LIMITER) or RateLimiter(RateLimits(), self.clock)
+        if self.limiter.clock is not self.clock:
+            raise GateBypassError(f"the {S_LIMITER} setting must run on the {S_CLOCK} clock")
+        budget = settings.get(S_BUDGET)
+        if not isinstance(budget, Budget):
+            raise GateBypassError(f"the gate needs a Budget in the {S_BUDGET} setting (use harvester.run.settings.scrapy_settings)")
+        self.budget: Budget = budget
+        self.backoff: BackoffPolicy = settings.get(S_BACKOFF) or BackoffPolicy()
+        self.breaker: CircuitBreaker = settings.get(S_BREAKER) or CircuitBreaker()
+        self.window_override: str = settings.get(S_OVERRIDE) or ""
+        self.transient_errors = tuple(_load_objects(settings.getlist("RETRY_EXCEPTIONS")))
+        self.closing = False
+        self.stopping = False
+        self._transient: dict[str, int] = {}  # 5xx/timeouts/resets in a row, per court
+        self._held: dict[int, tuple[str, Reservation]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> GateMiddleware:
+        _check_gate_is_last(crawler.settings)
+        gate = cls(crawler)
+        crawler.signals.connect(gate.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(gate.spider_closed, signal=signals.spider_closed)
+        return gate
+
+    # -- signals -----------------------------------------------------------
+
+    def spider_opened(self, spider: Any) -> None:
+        now = self.clock.now()
+        if self.window_override:
+            logger.warning("Harvest window check OVERRIDDEN for this run: %s", self.window_override)
+            self.stats.set_value("gate/window_override", 1)
+        else:
+            logger.info("%s Window: %s", self.window.describe(now), self.window.spec.describe())
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        blocked = self.breaker.blocked()
+        if blocked:
+            self.stats.set_value("gate/breaker/blocked", "; ".join(f"{c}: {r}" for c, r in sorted(blocked.items())))
+        gate_stats = {k: v for k, v in self.stats.get_stats().items() if k.startswith("gate/")}
+        logger.info("Gate summary (%s): %s", reason, gate_stats)
+
+    # -- downloader middleware ---------------------------------------------
+
+    def stop_sending(self) -> None:
+        """Send nothing more (a stop was requested); answers already on their way are still handled."""
+        self.stopping = True
+
+    def block_court(self, court: str, reason: str) -> None:
+        """Block ``court`` for the rest of the run (e.g. its login pages outlive a fresh login)."""
+        if self.breaker.block(court, reason):
+            self._tripped(court)
+
+    async def process_request(self, request: Request) -> Request | None:
+        court, pages = self._contract(request)
+        request.meta["download_slot"] = court
+        if self.stopping:
+            self._inc("gate/refused/stopping")
+            raise StopRequested(f"not sent, the run is stopping: {request.url}")
+        if self.breaker.is_blocked(court):
+            self._inc("gate/refused/breaker")
+            raise CourtBlocked(f"{court} is blocked for the night: {self.breaker.blocked()[court]}")
+        if self.closing or not self._window_open():
+            return self._keep_for_next_night(request)
+        reservation = self._reserve(court, pages, request)
+        deadline = self._deadline()
+        started = self.clock.monotonic()
+        sent_at = await self.limiter.acquire(court, deadline)
+        if sent_at is None:
+            # Nothing for this court fits before the close: wait for it, then stop the night.
+            self.budget.cancel(reservation)
+            if deadline is not None:
+                await self.clock.sleep_until(deadline)
+            return self._keep_for_next_night(request)
+        self._count_wait(self.clock.monotonic() - started)
+        if self.stopping:
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            self._inc("gate/refused/stopping")
+            raise StopRequested(f"not sent, the run stopped while it waited: {request.url}")
+        if self.closing or not self._window_open() or self.breaker.is_blocked(court):
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            if self.breaker.is_blocked(court):
+                self._inc("gate/refused/breaker")
+                raise CourtBlocked(f"{court} was blocked for the night while this request waited")
+            return self._keep_for_next_night(request)
+        self._held[id(request)] = (court, reservation)
+        request.meta[META_SENT_AT] = sent_at
+        self._inc("gate/sent")
+        return None
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        held = self._held.pop(id(request), None)
+        if held is None:
+            return response
+        court, reservation = held
+        self.limiter.release(court)
+        login_page = is_login_page(response.body)
+        self._book(reservation, request, response, login_page)
+        if response.status == 403 or (login_page and not request.meta.get(META_LOGIN)):
+            self._strike(court, "HTTP 403" if response.status == 403 else "login page instead of content")
+        elif login_page:
+            # A page that needs the session: the session middleware retries it, logs in again
+            # if need be, and blocks the court when even a fresh login does not help. Counting
+            # it here would block every court at once when the token merely expired.
+            pass
+        elif response.status in self.backoff.retry_http_codes:
+            retry_after = parse_retry_after(response.headers.get(b"Retry-After"), self.clock.now())
+            return self._retry(request, court, f"HTTP {response.status}", retry_after, response) or response
+        else:
+            self.breaker.record_success(court)
+            self._transient.pop(court, None)
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        held = self._held.pop(id(request), None)
+        if held is None:  # a refusal by the gate itself, or nothing the gate sent
+            return None
+        court, reservation = held
+        self.limiter.release(court)
+        self.budget.cancel(reservation)
+        reason = describe_tls_error(exception)
+        if reason is not None:
+            error = tls_refused(court, urlsplit(request.url).hostname or "?", reason)
+            self._inc("gate/tls_refused")
+            logger.error("%s", error)
+            if self.breaker.block(court, str(error)):
+                self._tripped(court)
+            raise TLSRefusedError(str(error)) from None
+        if isinstance(exception, self.transient_errors):
+            return self._retry(request, court, type(exception).__name__, None)
+        return None
+
+    # -- helpers -----------------------------------------------------------
+
+    def _contract(self, request: Request) -> tuple[str, int]:
+        court = request.meta.get(META_COURT)
+        pages = request.meta.get(META_COST)
+        if not isinstance(court, str) or not court.strip():
+            self._breach(request, f'request.meta["{META_COURT}"] (the CM/ECF court id) is missing')
+        if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
+            self._breach(request, f'request.meta["{META_COST}"] must be an int >= 0 (0 for free pages), got {pages!r}')
+        return court.strip().lower(), pages
+
+    def _breach(self, request: Request, problem: str) -> NoReturn:
+        self._inc("gate/refused/contract")
+        logger.error("Gate refused %s: %s", request.url, problem)
+        raise GateContractError(f"gate refused {request.url}: {problem}")
+
+    def _window_open(self) -> bool:
+        return bool(self.window_override) or self.window.is_open(self.clock.now())
+
+    def _deadline(self) -> float | None:
+        """The monotonic instant the window closes (None when overridden)."""
+        if self.window_override:
+            return None
+        now = self.clock.now()
+        close = self.window.closes_at(now)
+        return self.clock.monotonic() + (close - now).total_seconds() if close else self.clock.monotonic()
+
+    def _reserve(self, court: str, pages: int, request: Request) -> Reservation:
+        try:
+            return self.budget.reserve(court, pages, self.clock.now())
+        except BudgetRefusal as refusal:
+            self._inc("gate/refused/budget")
+            logger.info("Gate refused %s: %s", request.url, refusal)
+            raise BudgetRefused(f"gate refused {request.url}: {refusal}") from None
+
+    def _book(self, reservation: Reservation, request: Request, response: Response, login_page: bool) -> None:
+        receipt = parse_receipt(response.body) if not login_page else None
+        request.meta[META_RECEIPT] = receipt  # the audit log records it: parsed once per response
+        if receipt is None and (login_page or response.status >= 300):
+            self.budget.cancel(reservation)  # error and login pages are not billed
+            return
+        charge = self.budget.settle(reservation, self.clock.now(), receipt, size_bytes=len(response.body))
+        if charge is None:
+            return
+        if charge.source == "estimate":
+            self._inc("gate/budget/booked_from_estimate", charge.pages)
+        self.stats.set_value("gate/budget/run_dollars", self.budget.run_cents() / 100)
+        self.stats.set_value("gate/budget/run_pages", self.budget.run_pages())
+
+    def _retry(
+        self, request: Request, court: str, why: str, retry_after: float | None, response: Response | None = None
+    ) -> Request | None:
+        attempt = int(request.meta.get(META_RETRIES, 0)) + 1
+        if self._count_transient(court, why):
+            return None
+        if attempt > self.backoff.max_retries:
+            self._inc("gate/retry/gave_up")
+            logger.warning("Gave up on %s after %d retries (%s)", request.url, attempt - 1, why)
+            return None
+        delay = self.backoff.delay(attempt, retry_after)
+        self.limiter.pause(court, delay)
+        self._inc("gate/retry/scheduled")
+        logger.info("Retry %d of %s in %.1f s (%s); %s paused", attempt, request.url, delay, why, court)
+        status = response.status if response is not None else None
+        retry = retry_of(request, status=status, size=len(response.body) if response is not None else 0, reason=why)
+        retry.meta[META_RETRIES] = attempt
+        return retry
+
+    def _count_transient(self, court: str, why: str) -> bool:
+        """Count one 5xx/timeout/reset in a row for ``court``; True once that blocks it.
+
+        Retries interleave over a court's requests, so counting requests that used up
+        their retries would let a dead court take (1 + max_retries) tries of nearly every
+        case first. As many failures in a row as ``threshold`` requests' worth of tries
+        block the court for the night instead; a short burst does not.
+        """
+        failures = self._transient.get(court, 0) + 1
+        self._transient[court] = failures
+        limit = self.breaker.policy.threshold * (1 + self.backoff.max_retries)
+        if failures < limit or self.breaker.is_blocked(court):
+            return self.breaker.is_blocked(court)
+        self.block_court(court, f"{failures} failed tries in a row, last: {why}")
+        return True
+
+    def _strike(self, court: str, why: str) -> None:
+        if self.breaker.record_failure(court, why):
+            self._tripped(court)
+
+    def _tripped(self, court: str) -> None:
+        self._inc("gate/breaker/tripped")
+        self.stats.set_value(f"gate/breaker/tripped/{court}", 1)
+        logger.warning("Court %s blocked for the rest of the night: %s", court, self.breaker.blocked()[court])
+
+    def _keep_for_next_night(self, request: Request) -> Request:
+        self._inc("gate/refused/window")
+        self._close_for_the_night()
+        kept = request.replace(dont_filter=True)
+        kept.headers.pop(b"Cookie", None)  # a kept request may be saved (JOBDIR): never with the token
+        return kept
+
+    def _close_for_the_night(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        now = self.clock.now()
+        logger.info(
+            "Harvest window closed at %s: requests in flight finish, the rest stay queued; %s",
+            format_both(now), self.window.describe(now),
+        )
+        engine = self.crawler.engine
+        engine.pause()  # stop pulling from the scheduler at once
+        deferred_from_coro(engine.close_spider_async(reason="window_closed"))
+
+    def _count_wait(self, waited: float) -> None:
+        if waited > 0:
+            self._inc("gate/delayed")
+            self.stats.inc_value("gate/delay_seconds", waited)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        self.stats.inc_value(key, count)
+
+
+class GateGuard:
+    """Fails the crawl loudly when the gate or the safety settings were removed or changed."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        problems = _settings_problems(crawler.settings)
+        if problems:
+            raise GateBypassError("refusing to crawl: " + "; ".join(problems))
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> GateGuard:
+        guard = cls(crawler)
+        crawler.signals.connect(guard.spider_opened, signal=signals.spider_opened)
+        return guard
+
+    def spider_opened(self, spider: Any) -> None:
+        if self.crawler.get_downloader_middleware(GateMiddleware) is None:
+            logger.critical("The gate middleware is not active: closing the spider before any request")
+            raise CloseSpider("gate_missing")
+
+
+class _CourtLoad(DownloaderInterface):
+    """Slot = court; load = the court's requests waiting in the gate or in flight."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        gate = crawler.get_downloader_middleware(GateMiddleware)
+        if gate is None:
+            raise GateBypassError("CourtFairPriorityQueue needs the gate middleware")
+        self._limiter = gate.limiter
+
+    def get_slot_key(self, request: Request) -> str:
+        court = request.meta.get(META_COURT)
+        return court.strip().lower() if isinstance(court, str) and court.strip() else super().get_slot_key(request)
+
+    def _active_downloads(self, slot: str) -> int:
+        return self._limiter.load(slot)
+
+
+class CourtFairPriorityQueue(DownloaderAwarePriorityQueue):
+    """Scrapy's downloader-aware queue, keyed by court and weighed by the gate's load.
+
+    Requests waiting inside the gate are invisible to Scrapy's slots; counting
+    them keeps a slow court from filling ``CONCURRENT_REQUESTS`` with waiters.
+    """
+
+    def __init__(self, crawler: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(crawler, *args, **kwargs)
+        self._downloader_interface = _CourtLoad(crawler)
+
+
+def _check_gate_is_last(settings: Any) -> None:
+    order = settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    enabled = {path: o for path, o in order.items() if o is not None}
+    gate_order = next((o for p, o in enabled.items() if _path(p) == GATE_PATH), None)
+    later = [_path(p) for p, o in enabled.items() if gate_order is not None and o > gate_order]
+    if later:
+        raise GateBypassError(f"the gate must be the last downloader middleware; after it: {', '.join(later)}")
+
+
+def _settings_problems(settings: Any) -> list[str]:
+    problems = []
+    middlewares = settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    if not any(_path(p) == GATE_PATH and o is not None for p, o in middlewares.items()):
+        problems.append(f"{GATE_PATH} is not enabled in DOWNLOADER_MIDDLEWARES")
+    if _path(settings.get("SCHEDULER_PRIORITY_QUEUE")) != QUEUE_PATH:
+        problems.append(f"SCHEDULER_PRIORITY_QUEUE must be {QUEUE_PATH}")
+    if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"):
+        problems.append("DOWNLOAD_VERIFY_CERTIFICATES is off")
+    if settings.get("DOWNLOAD_TLS_MIN_VERSION") not in ("TLSv1.2", "TLSv1.3"):
+        problems.append("DOWNLOAD_TLS_MIN_VERSION must be TLSv1.2 or TLSv1.3")
+    for switch in ("REMOTE_CONTROL_ENABLED", "TELNETCONSOLE_ENABLED", "RETRY_ENABLED", "AUTOTHROTTLE_ENABLED"):
+        if settings.getbool(switch):
+            problems.append(f"{switch} must be off")
+    return problems
+
+
+def _path(component: Any) -> str:
+    if isinstance(component, str):
+        return component
+    return f"{getattr(component, '__module__', '')}.{getattr(component, '__qualname__', '')}"

@@ -1,0 +1,1 @@
+"""Running a harvest: assembly, target, session, spiders' plumbing, daemon, status."""

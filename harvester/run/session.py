@@ -1,0 +1,226 @@
+"""One PACER login per run, its token reused at every court, logout at the end.
+
+:class:`PacerSession` talks to the PACER Authentication API (``cso-auth``) through the
+crawl's own downloader (``engine.download_async``), so the login request passes the
+same gate as every other request: window, rate limits, verified TLS.
+
+:class:`SessionMiddleware` adds the ``NextGenCSO`` cookie (and ``PacerSession`` for
+older servers, ``PacerClientCode`` when a client code is set) to requests marked
+``meta["pacer_login"] = True`` at download time only, so the token is never part of a
+request that waits in a queue. A "please log in" page is retried once with the same
+token, then once after a new login (one login serves every request that held the
+expired token); a court whose login page outlives the fresh login is blocked for the
+night. Logins per run are capped (PACER suspends accounts for excessive
+authentication calls), and a refused password is never tried twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pyotp
+from scrapy import Request
+from scrapy.http import Response
+
+from harvester.credentials import Credentials, Secret
+from harvester.errors import LoginFailed
+from harvester.gate.attempts import retry_of
+from harvester.logs import register_secret
+from harvester.parsers.login import is_login_page
+from harvester.shared import SharedInSettings
+
+if TYPE_CHECKING:
+    from harvester.config import Config
+    from harvester.run.harvest import Endpoints
+
+logger = logging.getLogger(__name__)
+
+META_LOGIN = "pacer_login"  # the request needs the session cookie
+META_AUTH = "pacer_auth_call"  # the request is a login/logout call itself
+META_LOGIN_RETRY = "pacer_login_retry"
+LOGIN_COURT = "pacer-login"  # the gate's rate-limit key for the authentication API
+
+
+class PacerSession(SharedInSettings):
+    """The run's PACER session: token, login count and the logout at the end."""
+
+    def __init__(self, credentials: Credentials, login_url: str, logout_url: str, max_logins: int = 3) -> None:
+        for secret in credentials.secrets():
+            register_secret(secret)
+        self.credentials = credentials
+        self.login_url = login_url
+        self.logout_url = logout_url
+        self.max_logins = max_logins
+        self.logins = 0
+        self.token: Secret | None = None
+        self.failure: str | None = None  # set once the password was refused: never retried
+        self.refused = False  # PACER refused the credentials themselves (not the network, not the cap)
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def open(cls, credentials: Credentials | None, endpoints: Endpoints, config: Config) -> PacerSession | None:
+        """The run's session at ``endpoints``; None without credentials (free pages only)."""
+        if credentials is None:
+            return None
+        return cls(credentials, endpoints.login_url, endpoints.logout_url, config["login"]["max_logins_per_run"])
+
+    async def ensure(self, crawler: Any) -> Secret:
+        """The current token, logging in first when there is none."""
+        async with self._lock:
+            if self.token is None:
+                await self._login(crawler)
+            assert self.token is not None
+            return self.token
+
+    async def relogin(self, crawler: Any, stale: Secret) -> Secret:
+        """Log in again unless another request already replaced ``stale``."""
+        async with self._lock:
+            if self.token is stale or self.token is None:
+                self.token = None
+                await self._login(crawler)
+            assert self.token is not None
+            return self.token
+
+    async def _login(self, crawler: Any) -> None:
+        if self.failure:
+            raise LoginFailed(self.failure)
+        if self.logins >= self.max_logins:
+            self.failure = (f"PACER login needed more than {self.max_logins} times in one run; stopping "
+                            "(PACER suspends accounts for excessive logins; raise login.max_logins_per_run only if you must)")
+            raise LoginFailed(self.failure)
+        self.logins += 1
+        crawler.stats.inc_value("pacer/logins")
+        try:
+            response = await crawler.engine.download_async(self._login_request())
+        except Exception as exc:  # the gate already retried transient faults: this is final
+            self.failure = f"PACER login service unreachable at {self.login_url}: {exc}"
+            raise LoginFailed(self.failure) from None
+        self.token = self._token_from(response)
+        logger.info("Logged in to PACER as %s (login %d of at most %d this run)",
+                    self.credentials.username, self.logins, self.max_logins)
+
+    def _login_request(self) -> Request:
+        creds = self.credentials
+        body: dict[str, str] = {"loginId": creds.username, "password": creds.password.reveal()}
+        if creds.client_code:
+            body["clientCode"] = creds.client_code
+        if creds.otp_secret:
+            body["otpCode"] = pyotp.TOTP(creds.otp_secret.reveal()).now()
+        return _auth_request(self.login_url, body)
+
+    def _token_from(self, response: Response) -> Secret:
+        if response.status != 200:
+            raise LoginFailed(f"PACER login service answered HTTP {response.status} at {self.login_url}")
+        try:
+            reply = json.loads(response.body)
+        except ValueError:
+            raise LoginFailed(f"PACER login service at {self.login_url} did not answer with JSON") from None
+        result = str(reply.get("loginResult", ""))
+        description = str(reply.get("errorDescription") or "").strip()
+        token = str(reply.get("nextGenCSO") or "")
+        if result != "0" or not token:
+            self.failure = _login_failure_message(self.credentials, result, description)
+            self.refused = True
+            raise LoginFailed(self.failure)
+        register_secret(token)
+        if description:
+            logger.warning("PACER login succeeded with pending account actions: %s", description)
+        return Secret(token)
+
+    async def logout(self, crawler: Any) -> None:
+        """End the session (best effort: a failed logout only logs)."""
+        if self.token is None:
+            return
+        token, self.token = self.token, None
+        try:
+            response = await crawler.engine.download_async(_auth_request(self.logout_url, {"nextGenCSO": token.reveal()}))
+            logger.info("Logged out of PACER (HTTP %s)", response.status)
+        except Exception as exc:  # the run's work is done; a logout failure must not undo it
+            logger.warning("PACER logout failed: %s", type(exc).__name__)
+
+
+def _auth_request(url: str, body: dict[str, str]) -> Request:
+    return Request(
+        url, method="POST", body=json.dumps(body), dont_filter=True,
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        meta={META_AUTH: True, "court": LOGIN_COURT, "cost_estimate_pages": 0, "dont_redirect": True},
+    )  # fmt: skip
+
+
+def _login_failure_message(creds: Credentials, result: str, description: str) -> str:
+    # The description is PACER's own text about the account; it never echoes the password.
+    text = f"PACER login refused (loginResult {result or '?'}): {description or 'no reason given'}"
+    lowered = description.lower()
+    if ("otp" in lowered or "two-factor" in lowered or "one-time" in lowered) and not creds.otp_secret:
+        text += "; this account uses two-factor login: set PACER_OTP_SECRET"
+    if creds.is_legacy_name:
+        text += ("; login names of 6 characters or fewer are legacy accounts that NextGen courts refuse: "
+                 "upgrade it on the PACER site (My Account and Billing, Manage My Account, Upgrade)")
+    return text
+
+
+class SessionMiddleware:
+    """Adds the session cookie to requests that need a login; handles "please log in" pages."""
+
+    def __init__(self, crawler: Any, session: PacerSession | None) -> None:
+        self.crawler = crawler
+        self.session = session
+        # Tokens by request identity, not in request.meta: meta can be saved to disk (JOBDIR).
+        self._sent: dict[int, Secret] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SessionMiddleware:
+        return cls(crawler, crawler.settings.get("PACER_SESSION"))
+
+    async def process_request(self, request: Request) -> None:
+        if request.meta.get(META_AUTH) or not request.meta.get(META_LOGIN):
+            return None
+        if self.session is None:
+            raise LoginFailed("this report needs a PACER login, but no credentials are configured "
+                              "(set PACER_USERNAME and PACER_PASSWORD)")
+        token = await self.session.ensure(self.crawler)
+        self._sent[id(request)] = token
+        request.headers["Cookie"] = self._cookie(token)
+        return None
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        token = self._sent.pop(id(request), None)
+        request.headers.pop(b"Cookie", None)
+        if token is None or not is_login_page(response.body):
+            return response
+        attempt = request.meta.get(META_LOGIN_RETRY, 0)
+        self.crawler.stats.inc_value("pacer/login_pages")
+        if attempt >= 2:
+            self._block_court(request, "login pages even after a fresh PACER login")
+            return response  # the spider records it as a failed request
+        if attempt == 1:
+            await self.session.relogin(self.crawler, token)
+        logger.info("Login page instead of %s; retry %d", request.url, attempt + 1)
+        retry = retry_of(request, status=response.status, size=len(response.body), reason="login page instead of the report")
+        retry.meta[META_LOGIN_RETRY] = attempt + 1
+        return retry
+
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        self._sent.pop(id(request), None)
+        request.headers.pop(b"Cookie", None)
+        return None
+
+    def _block_court(self, request: Request, reason: str) -> None:
+        # The token was just renewed: logging in again would not help this court, and
+        # every further try would count against the account.
+        from harvester.gate.middleware import GateMiddleware
+
+        gate = self.crawler.get_downloader_middleware(GateMiddleware)
+        court = str(request.meta.get("court") or "")
+        if gate is not None and court:
+            gate.block_court(court, reason)
+
+    def _cookie(self, token: Secret) -> str:
+        value = token.reveal()
+        cookie = f"NextGenCSO={value}; PacerSession={value}"
+        if self.session and self.session.credentials.client_code:
+            cookie += f"; PacerClientCode={self.session.credentials.client_code}"
+        return cookie

@@ -1,0 +1,82 @@
+"""What ``scrapy crawl`` needs that ``harvester run`` builds itself: one harvest per process.
+
+:func:`standalone_settings` opens the database, records a run, and returns the Scrapy
+settings with the harvest, the session and the gate; :class:`StandaloneRun` (an
+extension) logs out when the spider is idle and closes the run when it ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
+
+from harvester.config import Config
+from harvester.gate.budget import Budget, BudgetCaps
+from harvester.run.harvest import Harvest
+from harvester.run.session import PacerSession
+from harvester.run.settings import scrapy_settings
+from harvester.run.target import configured_credentials, pacer_target
+from harvester.store import ledger
+from harvester.store.connection import open_db
+from harvester.store.writer import DatabaseWriter
+
+# The pieces ``harvester run`` adds to the gate's settings, shared with it.
+HARVEST_PIECES = {
+    "ITEM_PIPELINES": {"harvester.run.pipelines.StorePipeline": 300},
+    "DOWNLOADER_MIDDLEWARES": {"harvester.run.session.SessionMiddleware": 980},
+    "COOKIES_ENABLED": False,  # the session middleware sends the only cookie PACER needs
+}
+
+
+def standalone_settings(config: Config) -> dict[str, Any]:
+    target = pacer_target(config, configured_credentials(config))
+    endpoints = target.endpoints
+    clock = endpoints.clock()
+    lock_wait = config["database"]["lock_wait_seconds"]
+    db = open_db(config["database"]["path"], lock_wait=lock_wait)
+    harvest = Harvest(config, db, endpoints, target.courts, DatabaseWriter(config["database"]["path"], lock_wait), clock,
+                      None, target.follow_rss)  # fmt: skip
+    session = PacerSession.open(target.credentials, endpoints, config)
+    budget = Budget(BudgetCaps.from_config(config["budget"]), lambda now: ledger.quarter_spend(db, now))
+    return scrapy_settings(
+        config, clock=clock, budget=budget, courts=target.courts,
+        extra={**HARVEST_PIECES, "HARVEST": harvest, "PACER_SESSION": session, "SPIDER_MODULES": ["spiders"],
+               "EXTENSIONS": {"harvester.run.standalone.StandaloneRun": 500}},
+    )  # fmt: skip
+
+
+class StandaloneRun:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.harvest: Harvest = crawler.settings.get("HARVEST")
+        self.session: PacerSession | None = crawler.settings.get("PACER_SESSION")
+        self._logging_out = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StandaloneRun:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Any) -> None:
+        self.harvest.run_id = ledger.start_run(self.harvest.db, now=self.harvest.clock.now())
+
+    def spider_idle(self, spider: Any) -> None:
+        if self.session is not None and self.session.token is not None and not self._logging_out:
+            self._logging_out = True
+            deferred_from_coro(self.session.logout(self.crawler))
+            raise DontCloseSpider
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        self.harvest.writer.close()
+        if self.harvest.run_id is None:
+            return
+        outcome = {"finished": "done", "window_closed": "window_closed", "shutdown": "interrupted"}.get(reason, reason)
+        ledger.finish_run(self.harvest.db, self.harvest.run_id, outcome=outcome,
+                          cases_checked=self.harvest.counters["cases_checked"],
+                          cases_changed=self.harvest.counters["cases_changed"], now=self.harvest.clock.now())  # fmt: skip

@@ -1,0 +1,1 @@
+"""The harvest database: connection, schema migrations, writers, ledger, export."""

@@ -1,0 +1,104 @@
+"""What is known about each case, to plan what to fetch next, and the watchlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from harvester.store.connection import utc_timestamp, write_transaction
+from harvester.store.fields import court_key
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the harvester knows about one case, to decide what to fetch next."""
+
+    case_id: int
+    court_id: str
+    pacer_case_id: str
+    kind: str
+    docket_number: str | None
+    case_name: str | None
+    date_terminated: str | None
+    entry_count: int
+    last_entry_date_entered: str | None
+    last_document_number: int | None
+    report_size_bytes: int | None
+    last_report_size_bytes: int | None
+    first_harvested_at: str | None
+    last_harvested_at: str | None
+    rss_changed: bool
+    rss_changed_at: str | None
+
+    @property
+    def next_document_number(self) -> int | None:
+        """First document number an incremental report by number should ask for."""
+        return None if self.last_document_number is None else self.last_document_number + 1
+
+
+_CASE_STATE_COLUMNS = (
+    "id, court_id, pacer_case_id, kind, docket_number, case_name, date_terminated, entry_count,"
+    " last_entry_date_entered, last_document_number, report_size_bytes, last_report_size_bytes,"
+    " first_harvested_at, last_harvested_at, rss_changed, rss_changed_at"
+)
+
+
+def _case_state(row: tuple) -> CaseState:
+    return CaseState(*row[:14], bool(row[14]), row[15])
+
+
+def case_state(
+    db: Database, court_id: str, pacer_case_id: str | int | None = None, *, docket_number: str | None = None
+) -> CaseState | None:
+    """What is known about one case (by pacer_case_id, or else by docket number), or None."""
+    court = court_key(court_id)
+    if pacer_case_id is not None:
+        where, value = "pacer_case_id = ?", str(pacer_case_id)
+    elif docket_number:
+        where, value = "docket_number = ?", docket_number
+    else:
+        raise ValueError("case_state needs pacer_case_id or docket_number")
+    row = db.execute(
+        f"SELECT {_CASE_STATE_COLUMNS} FROM cases WHERE court_id = ? AND {where} ORDER BY id LIMIT 1",
+        [court, value],
+    ).fetchone()
+    return _case_state(row) if row else None
+
+
+def changed_cases(db: Database, court_id: str | None = None) -> list[CaseState]:
+    """Cases an RSS feed named since their last harvest (``rss_changed = 1``)."""
+    sql = f"SELECT {_CASE_STATE_COLUMNS} FROM cases WHERE rss_changed = 1"
+    params: list[Any] = []
+    if court_id:
+        sql += " AND court_id = ?"
+        params.append(court_key(court_id))
+    return [_case_state(row) for row in db.execute(sql + " ORDER BY rss_changed_at, id", params)]
+
+
+def watch_case(
+    db: Database, court_id: str, pacer_case_id: str | int, *, docket_number: str | None = None,
+    source: str = "manual", added_at: datetime | str | None = None,
+) -> bool:  # fmt: skip
+    """Add a case to the watchlist; return False if it was already there."""
+    court, at = court_key(court_id), utc_timestamp(added_at)
+
+    def work() -> bool:
+        db.conn.execute("INSERT OR IGNORE INTO courts (court_id) VALUES (?)", [court])
+        return db.conn.execute(
+            "INSERT OR IGNORE INTO watchlist (court_id, pacer_case_id, docket_number, source, added_at)"
+            " VALUES (?,?,?,?,?)",
+            [court, str(pacer_case_id), docket_number, source, at],
+        ).rowcount == 1
+
+    return write_transaction(db, work)
+
+
+def watched_cases(db: Database, court_id: str | None = None) -> list[tuple[str, str, str | None]]:
+    """(court_id, pacer_case_id, docket_number) of every watched case."""
+    sql, params = "SELECT court_id, pacer_case_id, docket_number FROM watchlist", []
+    if court_id:
+        sql, params = sql + " WHERE court_id = ?", [court_key(court_id)]
+    return [tuple(row) for row in db.execute(sql + " ORDER BY court_id, pacer_case_id", params)]

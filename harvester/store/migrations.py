@@ -1,0 +1,296 @@
+"""The schema of the harvest database, as ordered migrations.
+
+``PRAGMA user_version`` records how many migrations a file has had. Migration N
+takes a version N-1 database to version N inside one write transaction (a crash
+leaves the file at N-1, never half-way), so a database made by any earlier
+release is upgraded in place by :func:`migrate`. Never edit a released
+migration: append a new one.
+
+Natural keys (what makes a re-run or an overlapping incremental report update
+rows instead of duplicating them):
+
+- ``cases``: (court_id, pacer_case_id); appellate cases use the docket number as
+  pacer_case_id when the court has no numeric id.
+- ``docket_entries``: (case_id, entry_key), see :func:`harvester.store.dockets.entry_keys`.
+- ``parties``: (case_id, name, type, occurrence); occurrence numbers parties that
+  share name and type within one report (real dockets have such repeats).
+- ``attorneys``: (name, contact); ``email`` and ``firm`` are indexed so one lawyer
+  or firm can be followed across parties and cases (view ``attorney_appearances``).
+- ``rss_items``: (court_id, item_key); ``raw_pages``: content_hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from harvester.store.connection import SchemaError, schema_version, write_transaction
+
+_CORE_TABLES = """
+CREATE TABLE courts (
+    court_id TEXT PRIMARY KEY,          -- CM/ECF id: cand, nysb, ca9
+    pacer_code TEXT,                    -- PACER's own code: CANDC, NYSBK, 09CA
+    type TEXT,                          -- district, bankruptcy, appellate, national
+    title TEXT,
+    name TEXT,
+    circuit TEXT,
+    software_version TEXT,              -- as the lookup says it
+    version TEXT,                       -- its release number: 1.7.1
+    nextgen INTEGER,                    -- 1 for NextGen CM/ECF
+    go_live_date TEXT,
+    web_url TEXT,
+    login_url TEXT,
+    rss_url TEXT,
+    extra TEXT,                         -- JSON: the lookup's other fields
+    updated_at TEXT
+);
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT NOT NULL DEFAULT 'running',
+    cases_checked INTEGER NOT NULL DEFAULT 0,
+    cases_changed INTEGER NOT NULL DEFAULT 0,
+    entries_added INTEGER NOT NULL DEFAULT 0,
+    requests INTEGER NOT NULL DEFAULT 0,
+    billable_pages INTEGER NOT NULL DEFAULT 0,
+    cost REAL NOT NULL DEFAULT 0,
+    gates TEXT,                         -- JSON: counters of the politeness/budget gates
+    message TEXT
+);
+
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    court_id TEXT NOT NULL REFERENCES courts(court_id),
+    pacer_case_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('district', 'bankruptcy', 'appellate')),
+    docket_number TEXT,
+    case_name TEXT,
+    assigned_to_str TEXT,
+    referred_to_str TEXT,
+    cause TEXT,
+    nature_of_suit TEXT,
+    jury_demand TEXT,
+    demand TEXT,
+    jurisdiction TEXT,
+    date_filed TEXT,
+    date_terminated TEXT,
+    date_converted TEXT,
+    date_discharged TEXT,
+    mdl_status TEXT,
+    ordered_by TEXT,
+    federal_defendant_number TEXT,
+    federal_dn_case_type TEXT,
+    federal_dn_judge_initials_assigned TEXT,
+    federal_dn_judge_initials_referred TEXT,
+    federal_dn_office_code TEXT,
+    appeal_from TEXT,
+    case_type_information TEXT,
+    fee_status TEXT,
+    panel TEXT,                         -- JSON list (appellate)
+    originating_court_information TEXT, -- JSON object (appellate)
+    extra TEXT,                         -- JSON: any other field of the parse
+    entry_count INTEGER NOT NULL DEFAULT 0,
+    first_harvested_at TEXT,
+    last_harvested_at TEXT,
+    last_entry_date_entered TEXT,       -- latest date_entered (date_filed when absent)
+    last_document_number INTEGER,       -- highest numeric document number (district/bankruptcy)
+    report_size_bytes INTEGER,          -- size of the last full docket report (cost estimates)
+    last_report_size_bytes INTEGER,     -- size of the last report of any kind
+    rss_changed INTEGER NOT NULL DEFAULT 0,
+    rss_changed_at TEXT,
+    UNIQUE (court_id, pacer_case_id)
+);
+CREATE INDEX cases_docket_number ON cases (court_id, docket_number);
+CREATE INDEX cases_rss_changed ON cases (court_id) WHERE rss_changed = 1;
+
+CREATE TABLE parties (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL DEFAULT '',
+    occurrence INTEGER NOT NULL DEFAULT 0,
+    position INTEGER NOT NULL,
+    extra_info TEXT,
+    date_terminated TEXT,
+    criminal_data TEXT,                 -- JSON object (criminal cases)
+    extra TEXT,                         -- JSON: any other field
+    UNIQUE (case_id, name, type, occurrence)
+);
+CREATE INDEX parties_name ON parties (name);
+
+CREATE TABLE attorneys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    contact TEXT NOT NULL DEFAULT '',
+    firm TEXT,                          -- first line of contact naming no street, phone or label
+    email TEXT,                         -- lower-cased address found in contact
+    UNIQUE (name, contact)
+);
+CREATE INDEX attorneys_name ON attorneys (name);
+CREATE INDEX attorneys_email ON attorneys (email);
+CREATE INDEX attorneys_firm ON attorneys (firm);
+
+CREATE TABLE party_attorneys (
+    party_id INTEGER NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    attorney_id INTEGER NOT NULL REFERENCES attorneys(id),
+    roles TEXT NOT NULL DEFAULT '[]',   -- JSON list: LEAD ATTORNEY, ATTORNEY TO BE NOTICED...
+    PRIMARY KEY (party_id, position)
+);
+CREATE INDEX party_attorneys_attorney ON party_attorneys (attorney_id);
+
+CREATE TABLE docket_entries (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    entry_key TEXT NOT NULL,
+    position INTEGER NOT NULL,          -- order on the docket (later reports append)
+    date_filed TEXT,
+    date_entered TEXT,
+    document_number TEXT,
+    pacer_doc_id TEXT,
+    pacer_seq_no TEXT,
+    description TEXT,
+    extra TEXT,                         -- JSON: attachments, page_count...
+    first_seen_at TEXT,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    UNIQUE (case_id, entry_key)
+);
+CREATE INDEX docket_entries_date_filed ON docket_entries (date_filed);
+CREATE INDEX docket_entries_pacer_doc_id ON docket_entries (pacer_doc_id);
+CREATE INDEX docket_entries_run ON docket_entries (run_id);
+
+CREATE TABLE raw_pages (
+    id INTEGER PRIMARY KEY,
+    fetched_at TEXT NOT NULL,
+    kind TEXT NOT NULL,                 -- docket, rss, court_lookup...
+    court_id TEXT REFERENCES courts(court_id),
+    pacer_case_id TEXT,
+    url TEXT,
+    incremental INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL UNIQUE,  -- sha256 of the stored (login-stripped) bytes
+    size_bytes INTEGER NOT NULL,
+    compression TEXT NOT NULL DEFAULT 'zlib',
+    body BLOB NOT NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL
+);
+CREATE INDEX raw_pages_case ON raw_pages (court_id, pacer_case_id);
+
+CREATE TABLE rss_items (
+    id INTEGER PRIMARY KEY,
+    court_id TEXT NOT NULL REFERENCES courts(court_id),
+    item_key TEXT NOT NULL,
+    pacer_case_id TEXT,
+    docket_number TEXT,
+    case_name TEXT,
+    published_at TEXT,
+    document_number TEXT,
+    pacer_doc_id TEXT,
+    pacer_seq_no TEXT,
+    short_description TEXT,
+    description TEXT,
+    extra TEXT,                         -- JSON: chapter, trustee_str, type, office...
+    first_seen_at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    raw_page_id INTEGER REFERENCES raw_pages(id) ON DELETE SET NULL,
+    UNIQUE (court_id, item_key)
+);
+CREATE INDEX rss_items_case ON rss_items (court_id, pacer_case_id);
+CREATE INDEX rss_items_published ON rss_items (published_at);
+
+CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    at TEXT NOT NULL,
+    court_id TEXT,
+    method TEXT NOT NULL DEFAULT 'GET',
+    url TEXT,                           -- credentials and secret query values removed
+    status INTEGER,
+    bytes INTEGER,
+    billable_pages INTEGER,
+    cost REAL,                          -- dollars, from the transaction receipt
+    outcome TEXT,
+    reason TEXT
+);
+CREATE INDEX requests_at ON requests (at);
+CREATE INDEX requests_run ON requests (run_id);
+
+CREATE TABLE watchlist (
+    court_id TEXT NOT NULL REFERENCES courts(court_id),
+    pacer_case_id TEXT NOT NULL,
+    docket_number TEXT,
+    source TEXT NOT NULL,               -- config, rss, manual
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (court_id, pacer_case_id)
+);
+"""
+
+_VIEWS = """
+CREATE VIEW attorney_appearances AS
+SELECT a.id AS attorney_id, a.name AS attorney_name, a.firm, a.email, pa.roles,
+       p.id AS party_id, p.name AS party_name, p.type AS party_type,
+       c.id AS case_id, c.court_id, c.pacer_case_id, c.docket_number, c.case_name
+FROM party_attorneys pa
+JOIN attorneys a ON a.id = pa.attorney_id
+JOIN parties p ON p.id = pa.party_id
+JOIN cases c ON c.id = p.case_id;
+
+CREATE VIEW entries AS
+SELECT e.id, c.court_id, c.pacer_case_id, c.docket_number, c.case_name,
+       e.date_filed, e.date_entered, e.document_number, e.pacer_doc_id, e.description,
+       e.first_seen_at, e.run_id, e.case_id
+FROM docket_entries e JOIN cases c ON c.id = e.case_id;
+"""
+
+
+def _v1_core_tables(db: Database) -> None:
+    db.executescript(_CORE_TABLES)
+
+
+def _v2_search(db: Database) -> None:
+    # Triggers keep the indexes current on every insert, update and delete.
+    for table, columns in (
+        ("cases", ["case_name", "docket_number"]),
+        ("docket_entries", ["description"]),
+        ("parties", ["name"]),
+        ("attorneys", ["name", "firm"]),
+    ):
+        db.table(table).enable_fts(columns, create_triggers=True, tokenize="porter")
+    db.executescript(_VIEWS)
+
+
+def _v3_run_mode(db: Database) -> None:
+    # Sandbox runs spend play money: the quarter's real spending must not count it.
+    db.execute("ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'pacer'")
+
+
+def _v4_estimates(db: Database) -> None:
+    # The gate's estimate beside the receipt's pages: how good the budget's guesses are.
+    db.execute("ALTER TABLE requests ADD COLUMN estimated_pages INTEGER")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates]
+LATEST = len(MIGRATIONS)
+
+
+def migrate(db: Database, target: int = LATEST) -> int:
+    """Apply pending migrations up to ``target``; return the resulting version."""
+    current = schema_version(db)
+    if current > LATEST:
+        raise SchemaError(
+            f"database schema version {current} is newer than this harvester knows ({LATEST}); upgrade the harvester"
+        )
+    for version in range(current + 1, target + 1):
+        step = MIGRATIONS[version - 1]
+
+        def apply(step: Callable[[Database], None] = step, version: int = version) -> None:
+            # Re-check inside the lock: another process may have migrated meanwhile.
+            if schema_version(db) >= version:
+                return
+            step(db)
+            db.conn.execute(f"PRAGMA user_version = {version}")
+
+        write_transaction(db, apply)
+    return schema_version(db)

@@ -1,0 +1,1 @@
+"""What researchers browse: Datasette serving, its plugin and charts."""
