@@ -2,7 +2,7 @@
 
 Appellate CM/ECF (the TransportRoom servlet) answers a docket entry with
 several documents with a table of rows: an optional checkbox, the document's
-number, a ``/docs1/<id>`` link (an icon), a description, the page count and,
+number, a ``/docs1/<id>`` link (an icon; ``/docs4/`` in bankruptcy appeals), a description, the page count and,
 on newer pages, the size. The checkbox's ``sumDocSelected(this, pages, bytes,
 id)`` call carries the page count and size in bytes the page totals with.
 
@@ -27,6 +27,9 @@ from .text import clean_value, decode_html_utf8
 __all__ = ["parse", "looks_like_appellate_attachment_page"]
 
 _MARKER = re.compile(rb"(?i)Documents?\s+(?:are|is)\s+attached\s+to\s+this\s+filing")
+# Document links: /docs1/<id>, and /docs4/<id> for bankruptcy appeals.
+_DOCS_LINK = re.compile(r"/docs\d+/")
+_DOCS_LINK_BYTES = re.compile(rb"/docs\d+/")
 _SUM_DOC = re.compile(r"sumDocSelected\(\s*this\s*,\s*(\d+)\s*,\s*(\d+)")
 _CASE_ID = re.compile(r"(?i)[?&]caseId=(\d+)")
 _SEQ_NO = re.compile(r"(?i)[?&]d=(\d+)&outputForm")
@@ -34,7 +37,10 @@ _SEQ_NO = re.compile(r"(?i)[?&]d=(\d+)&outputForm")
 
 def looks_like_appellate_attachment_page(data: bytes) -> bool:
     """Whether ``data`` is an appellate attachment page (cheap byte test)."""
-    return bool(_MARKER.search(data)) and b"docs1/" in data
+    # The literal test first: dockets are megabytes, and this runs on every page.
+    if b"attached to this filing" not in data and b"ATTACHED TO THIS FILING" not in data:
+        return False
+    return bool(_MARKER.search(data)) and bool(_DOCS_LINK_BYTES.search(data))
 
 
 def _selection_counts(row: etree._Element) -> tuple[int | None, int | None]:
@@ -84,7 +90,7 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
         root = build_tree(utf8)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"unreadable HTML: {exc}") from None
-    rows = [row for row in document_rows(root) if any("docs1/" in (a.get("href") or "") for a in row.iter("a"))]
+    rows = [row for row in document_rows(root) if any(_DOCS_LINK.search(a.get("href") or "") for a in row.iter("a"))]
     if not rows:
         raise ParseError("appellate attachment page without document links")
     attachments = [_document(row) for row in rows]

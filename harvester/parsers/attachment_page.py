@@ -37,7 +37,8 @@ _MAIN_LABEL = re.compile(r"Document\s+Number|Main\s+Document")
 
 def looks_like_attachment_page(data: bytes) -> bool:
     """Whether ``data`` is a Document Selection Menu (cheap byte test)."""
-    return bool(_MARKER.search(data))
+    # The literal test first: dockets are megabytes, and this runs on every page.
+    return b"Selection" in data and bool(_MARKER.search(data))
 
 
 def document_rows(root: etree._Element) -> list[etree._Element]:

@@ -44,6 +44,9 @@ _TAG = re.compile(r"<[^>]*>")
 
 def looks_like_confirmation_page(data: bytes) -> bool:
     """Whether ``data`` is a document download confirmation (cheap byte test)."""
+    # The literal test first: dockets are megabytes, and this runs on every page.
+    if b"harges" not in data:
+        return False
     marked = _APPELLATE_MARKER.search(data) or _DISTRICT_MARKER.search(data)
     return bool(marked) and bool(_RECEIPT.search(data))
 
