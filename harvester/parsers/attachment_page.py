@@ -101,7 +101,7 @@ def _description(row: etree._Element) -> str:
             continue
         if _PAGES_OR_SIZE.match(text):
             return ""
-        return clean_value(next(t for t in cell.itertext() if t.strip()))
+        return clean_value(next((t for t in cell.itertext() if t.strip()), text))
     return ""
 
 
