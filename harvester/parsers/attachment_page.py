@@ -27,7 +27,8 @@ from .text import clean_value, decode_html_utf8, strip_control_chars
 
 __all__ = ["parse", "looks_like_attachment_page", "document_rows", "cells_after_link"]
 
-_MARKER = re.compile(rb"(?i)Document\s+Selection\s+Menu")
+# Case-sensitive: a literal prefix keeps the scan of a large page fast.
+_MARKER = re.compile(rb"Document\s+Selection\s+Menu")
 _CHECKBOX_NAME = re.compile(r"^document_(\d*)_(\d+)$")
 _CASE_ID_IN_URL = re.compile(r"(?i)[?&]caseid=(\d+)")
 _SEQ_IN_URL = re.compile(r"(?i)[?&]arr_de_seq_nums=(\d+)")
@@ -164,7 +165,7 @@ def _page_ids(root: etree._Element) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _document_number(root: etree._Element, rows: list[etree._Element], bankruptcy: bool) -> int | None:
+def _document_number(rows: list[etree._Element], bankruptcy: bool) -> int | None:
     """The docket entry's number: from the checkbox names, else (district pages) the
     link in the row labelled "Document Number" or "Main Document"."""
     for row in rows:
@@ -205,10 +206,11 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
     main_row = rows[0] if first is None or first[1] == 0 else None
     record = {
         "court_id": court,
-        "document_number": _document_number(root, rows, is_bankruptcy(court)),
+        "document_number": _document_number(rows, is_bankruptcy(court)),
         "pacer_case_id": case_id,
         "page_count": None,
         "file_size_str": "",
+        # Without a main document row, the ids are the first listed document's.
         "pacer_doc_id": pacer_doc_id(_link(rows[0]).get("href")),
         "pacer_seq_no": case_id_and_seq_no(_link(rows[0]))[1] or seq_no,
     }

@@ -110,21 +110,27 @@ def _notes(cell: etree._Element | None) -> dict[str, str]:
     return notes
 
 
-def _document(cell: etree._Element) -> dict:
+def _document(cell: etree._Element) -> tuple[dict, str | None]:
+    """The opinion's document fields, and the case id its goDLS call names (or None)."""
     link = next((a for a in cell.iter("a") if a.get("href")), None)
     if link is None:
-        return {"document_number": None, "pacer_doc_id": None, "pacer_seq_no": None}
+        return {"document_number": None, "pacer_doc_id": None, "pacer_seq_no": None}, None
     case_id, seq_no = case_id_and_seq_no(link)
-    number = text_of(link).strip()
-    return {
-        "document_number": number or None,
+    fields = {
+        "document_number": text_of(link).strip() or None,
         "pacer_doc_id": pacer_doc_id(link.get("href")),
         "pacer_seq_no": seq_no,
-        "_go_dls_case_id": case_id,
     }
+    return fields, case_id
+
+
+def _same_case(previous: dict) -> dict:
+    return {key: previous[key] for key in ("pacer_case_id", "docket_number", "case_name", *empty_parts())}
 
 
 def _opinion(cells: list[etree._Element], columns: dict[str, int], previous: dict | None, context: dict) -> dict | None:
+    """One row's record, or None for a row that is not an opinion (no document link)."""
+
     def cell(field: str) -> etree._Element | None:
         index = columns.get(field)
         return cells[index] if index is not None and index < len(cells) else None
@@ -132,26 +138,18 @@ def _opinion(cells: list[etree._Element], columns: dict[str, int], previous: dic
     case_cell, doc_cell = cell("case"), cell("document")
     if case_cell is None or doc_cell is None:
         return None
-    case = _case(case_cell, context["bankruptcy"])
-    if case is None:
-        if previous is None:
-            return None
-        case = {key: previous[key] for key in ("pacer_case_id", "docket_number", "case_name", *empty_parts())}
-    document = _document(doc_cell)
-    if document["pacer_doc_id"] is None:
+    case = _case(case_cell, context["bankruptcy"]) or (_same_case(previous) if previous else None)
+    document, go_dls_case_id = _document(doc_cell)
+    if case is None or document["pacer_doc_id"] is None:
         return None
-    date_cell = cell("date")
+    date_cell, description_cell = cell("date"), cell("description")
     date = parse_date(text_of(date_cell)) if date_cell is not None else None
-    if date is None and previous is not None:
-        date = previous["date_filed"]
-    description_cell = cell("description")
-    # The goDLS call names the case the download works with; prefer it.
-    go_dls_case_id = document.pop("_go_dls_case_id")
     return {
         "court_id": context["court_id"],
         **case,
+        # The goDLS call names the case the download works with; prefer it.
         "pacer_case_id": go_dls_case_id or case["pacer_case_id"],
-        "date_filed": date,
+        "date_filed": date or (previous["date_filed"] if previous else None),
         **document,
         "description": " ".join(text_of(description_cell).split()) if description_cell is not None else "",
         **_notes(cell("notes")),
