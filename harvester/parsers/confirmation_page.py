@@ -52,17 +52,17 @@ def looks_like_confirmation_page(data: bytes) -> bool:
 
 
 def _stamp(text: str) -> str | None:
-    """The receipt's date and time in the reference's form (see the module docstring)."""
-    m = _NUMERIC_STAMP.search(text)
-    if m:
-        month, day, year, hour, minute, second = map(int, m.groups())
+    """The receipt's date and time (its first stamp) in the reference's form (see
+    the module docstring)."""
+    numeric, ctime = _NUMERIC_STAMP.search(text), _CTIME_STAMP.search(text)
+    if numeric and (ctime is None or numeric.start() < ctime.start()):
+        month, day, year, hour, minute, second = map(int, numeric.groups())
         sep = " "
-    else:
-        m = _CTIME_STAMP.search(text)
-        if not m or m.group(1) not in _MONTHS:
-            return None
-        month, (day, hour, minute, second, year) = _MONTHS[m.group(1)], map(int, m.groups()[1:])
+    elif ctime and ctime.group(1) in _MONTHS:
+        month, (day, hour, minute, second, year) = _MONTHS[ctime.group(1)], map(int, ctime.groups()[1:])
         sep = "T"
+    else:
+        return None
     try:
         return _dt.datetime(year, month, day, hour, minute, second).isoformat(sep=sep)
     except ValueError:
