@@ -4,7 +4,9 @@ The comparison is the shared fidelity tool's (``/work/shared/tools/fidelity.py``
 every scalar field of the reference (nested objects by dotted name, court_id
 skipped), white space folded and null treated as "", plus parties as (name,
 type), attorneys as (party, attorney) and docket entries as (date_filed,
-document_number, pacer_doc_id, description) multisets. Fields the reference
+document_number, pacer_doc_id, description) multisets, and a top-level
+``attachments`` list as (attachment_number, description, pacer_doc_id,
+page_count) multisets. Fields the reference
 lacks are not compared. The whole-corpus tests load the tool itself when the
 shared directory exists.
 """
@@ -39,7 +41,7 @@ def norm(value: object) -> str | None:
 def flatten(record: dict, prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in (record or {}).items():
-        if key == "court_id" or key in ("parties", "docket_entries", "attorneys"):
+        if key == "court_id" or key in ("parties", "docket_entries", "attorneys", "attachments"):
             continue
         if isinstance(value, dict):
             out.update(flatten(value, prefix + key + "."))
@@ -62,6 +64,15 @@ def _tuples(record: dict) -> tuple[Counter, Counter, Counter]:
     )
 
 
+def _attachments(record: dict) -> Counter:
+    """A top-level ``attachments`` list (attachment pages) as the fidelity tool compares it."""
+    return Counter(
+        tuple(norm(a.get(k)) for k in ("attachment_number", "description", "pacer_doc_id", "page_count"))
+        for a in record.get("attachments") or []
+        if isinstance(a, dict)
+    )
+
+
 def differences(record: dict, reference: dict) -> list[str]:
     """What differs between ``record`` and ``reference``, as readable lines."""
     problems = []
@@ -72,6 +83,9 @@ def differences(record: dict, reference: dict) -> list[str]:
     for name, want, got in zip(("parties", "attorneys", "entries"), _tuples(reference), _tuples(record)):
         if want != got:
             problems.append(f"{name}: missing {list((want - got).elements())[:3]}, extra {list((got - want).elements())[:3]}")
+    want, got = _attachments(reference), _attachments(record)
+    if want != got:
+        problems.append(f"attachments: missing {list((want - got).elements())[:3]}, extra {list((got - want).elements())[:3]}")
     return problems
 
 

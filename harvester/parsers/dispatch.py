@@ -7,7 +7,9 @@ page is parsed once, by its own parser. :func:`parse_page` returns
 when known, a ``kind`` ("login_page", "not_docket", ...).
 
 Kinds: docket, appellate_docket, rss, case_numbers, case_query, court_lookup,
-claims_register, login_page, not_docket, unknown.
+claims_register, login_page, not_docket, unknown; and the document pages
+attachment_page, appellate_attachment_page, confirmation_page,
+free_opinion_report.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from typing import Callable
 from ..errors import ParseError
 from . import (
     appellate,
+    appellate_attachment_page,
+    attachment_page,
     case_numbers,
     case_query,
     claims_register,
+    confirmation_page,
     court_lookup,
     docket_report,
+    free_opinion_report,
     rss,
 )
 from .login import is_login_page
@@ -51,6 +57,22 @@ _PARSERS: dict[str, Callable[[bytes, str | None], dict]] = {
     "court_lookup": court_lookup.parse,
     "claims_register": claims_register.parse,
 }
+
+# Pages about documents rather than cases, each recognised by its own heading
+# (kind, byte test, parser). Tried after the other HTML kinds, before "docket".
+_PageTest = Callable[[bytes], bool]
+_DOCUMENT_PAGES: tuple[tuple[str, _PageTest, Callable[[bytes, str | None], dict]], ...] = (
+    (
+        "appellate_attachment_page",
+        appellate_attachment_page.looks_like_appellate_attachment_page,
+        appellate_attachment_page.parse,
+    ),
+    ("attachment_page", attachment_page.looks_like_attachment_page, attachment_page.parse),
+    ("confirmation_page", confirmation_page.looks_like_confirmation_page, confirmation_page.parse),
+    ("free_opinion_report", free_opinion_report.looks_like_free_opinion_report, free_opinion_report.parse),
+)
+KINDS += tuple(kind for kind, _, _ in _DOCUMENT_PAGES)
+_PARSERS.update((kind, parser) for kind, _, parser in _DOCUMENT_PAGES)
 
 _XML_DECLARATION = re.compile(rb"^(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*", re.S)
 _JSON_LOOKUP = re.compile(rb'"(?:login_url|court_id|software_version)"\s*:')
@@ -94,6 +116,9 @@ def detect_kind(data: bytes) -> str:
         return "claims_register"
     if _QUERY_MENU.search(data) and _CASE_SUMMARY.search(data):
         return "case_query"
+    for kind, looks_like, _ in _DOCUMENT_PAGES:
+        if looks_like(data):
+            return kind
     return "docket"
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "LOGIN_REMOVED",
     "billable_pages",
     "parse_receipt",
+    "receipt_value",
     "strip_login",
 ]
 
@@ -87,6 +88,17 @@ def parse_receipt(data: bytes) -> dict | None:
         "client_code": values["client_code"] or None,
         "timestamp": stamp.group(1).decode("ascii") if stamp else None,
     }
+
+
+def receipt_value(data: bytes, label: str) -> str | None:
+    """The text of the receipt cell labelled ``label`` (e.g. "Case Number"), or None
+    when the page has no receipt or the receipt no such label. Not for the login."""
+    part = _receipt_part(data)
+    if part is None or "login" in label.lower():
+        return None
+    words = rb"\s+".join(re.escape(w.encode()) for w in label.split())
+    m = re.search(rb"(?is)" + words + rb"\s*:" + _VALUE_CELL, part)
+    return _cell_text(m.group(1)) if m else None
 
 
 def strip_login(data: bytes) -> bytes:
