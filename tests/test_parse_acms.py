@@ -134,7 +134,8 @@ def test_parties_terminations_notes_and_attorneys() -> None:
     walden = parties[0]["attorneys"][0]
     assert walden == {
         "name": "James A. Walden, -",
-        "contact": "Direct: 212-335-2031\nWalden Macht Haran & Williams LLP\n250 Vesey Street\n27th Floor\nNew York, NY 10281",
+        "contact": "Direct: 212-335-2031\nWalden Macht Haran & Williams LLP\n250 Vesey Street\n"
+        "27th Floor\nNew York, NY 10281",
         "roles": ["Retained"],
     }
     assert len(parties[1]["attorneys"]) == 2  # the empty <div><br></div> is no attorney
@@ -143,6 +144,17 @@ def test_parties_terminations_notes_and_attorneys() -> None:
     assert [line.strip() for line in petitioner["unparsed"]] == ["A216-267-791,"]
     unrepresented = [p for p in _docket("ca9_23-2435")["parties"] if not p["attorneys"]]
     assert unrepresented and all(p["type"] == "Appellee" for p in unrepresented)
+
+
+def test_a_termination_is_never_taken_for_the_role() -> None:
+    raw = _docket_json()
+    raw["caseDetails"]["partyAttorneyList"] = (
+        "<table><tr><td> JANE ROE<br><strong>Terminated:</strong> 10/06/2023</td><td></td></tr>"
+        "<tr><td> JOHN DOE</td><td><div>Ann Lawyer<br>[Retained]</div></td></tr></table>"
+    )
+    roe, doe = acms_docket.parse(_bytes(raw))["parties"]
+    assert (roe["name"], roe["type"], roe["date_terminated"]) == ("JANE ROE", "", "2023-10-06")
+    assert (doe["name"], doe["type"], doe["attorneys"][0]["roles"]) == ("JOHN DOE", "", ["Retained"])
 
 
 def test_acms_records_store_like_appellate_dockets(tmp_path: Path) -> None:
