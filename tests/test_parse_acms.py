@@ -126,6 +126,22 @@ def test_immigration_cases_keep_the_alien_number_apart() -> None:
     assert "identifier" not in newer  # the newer layout has abbreviatedName only
 
 
+def test_newer_layouts_name_the_originating_case() -> None:
+    # The document list of 23-7222 carries the newer caseDetails; give it a docket.
+    raw = _load(FIXTURES / "appellate_attachment_pages" / "acms" / "ca2_23-7222_003.acms_json")
+    docket = {"caseDetails": raw["caseDetails"], "docketInfo": {"docketEntries": [raw["docketEntry"]]}}
+    origin = acms_docket.parse(_bytes(docket))["originating_court_information"]
+    assert origin["docket_number"] == "1:19-cr-870-1"
+    assert origin["court_id"] == "nysd"  # from the district docket's CM/ECF link
+    assert origin["assigned_to"] == "Jesse M. Furman"
+    assert (origin["date_filed"], origin["date_judgment"], origin["date_filed_noa"]) == (
+        "2019-12-04", "2023-09-19", "2023-09-28",
+    )
+    raw["caseDetails"]["originatingCasesInformation"][0]["originCaseNumber"] = "A205-935-854"
+    origin = acms_docket.parse(_bytes(docket))["originating_court_information"]  # same caseDetails object
+    assert "docket_number" not in origin  # an alien number is no docket number
+
+
 def test_parties_terminations_notes_and_attorneys() -> None:
     parties = _docket("ca2_23-7246")["parties"]
     assert [p["type"] for p in parties] == ["Petitioner", "Respondent", "Respondent"]

@@ -17,6 +17,8 @@ attorneys in the second, one ``<div>`` each (name, contact lines, ``[role]``).
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from ..errors import ParseError
@@ -29,6 +31,7 @@ __all__ = ["parse"]
 
 _WHAT = "ACMS docket"
 _LINE_BREAK = "\x00"  # how html_tree.text_nodes marks <br> and <p>
+_ALIEN_NUMBER = re.compile(r"A\d[\d-]*")
 # Dates of the originating case, by their ACMS key.
 _ORIGIN_DATES = {
     "dateFiled": "date_filed",
@@ -111,7 +114,7 @@ def _origin_case(case: dict) -> dict:
     where = "caseDetails.originatingCasesInformation[0]"
     info: dict = {}
     number = _text(first, "originCaseNumber", where) or _text(case, "originatingCaseNumber", "caseDetails")
-    if number:
+    if number and not _ALIEN_NUMBER.fullmatch(number):  # an agency's file number may be the alien number
         info["docket_number"] = number
     court = court_from_url(_text(first, "pacerDocketUrl", where))
     if court:
