@@ -22,12 +22,13 @@ import sqlite3
 
 from sqlite_utils import Database
 
+from harvester.shared import SharedInSettings
 from harvester.store.connection import DatabaseLocked, open_db
 
 T = TypeVar("T")
 
 
-class DatabaseWriter:
+class DatabaseWriter(SharedInSettings):
     """A single writer thread owning one connection to the harvest database."""
 
     def __init__(self, path: str | Path, lock_wait: float | None = None) -> None:
