@@ -56,6 +56,7 @@ least-loaded court first, so one slow court cannot hold the downloader.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -75,7 +76,7 @@ from harvester.gate.budget import Budget, BudgetRefusal, Reservation
 from harvester.gate.clock import Clock, SystemClock
 from harvester.gate.destinations import Destinations
 from harvester.gate.ratelimit import RateLimiter, RateLimits
-from harvester.gate.tls import describe_tls_error, tls_refused
+from harvester.gate.tls import CA_FILE_SETTING, describe_tls_error, probe_tls, tls_refused
 from harvester.gate.window import Window, WindowSpec, format_both
 from harvester.parsers.login import is_login_page
 from harvester.parsers.receipt import parse_receipt
@@ -226,6 +227,8 @@ class GateMiddleware:
         self.stopping = False
         self._transient: dict[str, int] = {}  # 5xx/timeouts/resets in a row, per court
         self._held: dict[int, tuple[str, Reservation]] = {}
+        self._tls_checked: set[tuple[str, int]] = set()
+        self.ca_file: str | None = settings.get(CA_FILE_SETTING) or None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> GateMiddleware:
@@ -304,6 +307,8 @@ class GateMiddleware:
                 self._inc("gate/refused/breaker")
                 raise CourtBlocked(f"{court} was blocked for the night while this request waited")
             return self._keep_for_next_night(request)
+        if request.meta.get(META_AUTH):
+            await self._check_login_tls(request, court, reservation)
         if pages and self.ledger is not None:
             refused = await self._hold_in_ledger(request, court, reservation)
             if refused is not None:
@@ -312,6 +317,30 @@ class GateMiddleware:
         request.meta[META_SENT_AT] = sent_at
         self._inc("gate/sent")
         return None
+
+    async def _check_login_tls(self, request: Request, court: str, reservation: Reservation) -> None:
+        """One handshake with a login host before the credentials go out; a refusal is final.
+
+        A login service that speaks only TLS 1.1 looks like a dropped connection to
+        Twisted: retried, it would cost handshakes and end as "unreachable".
+        """
+        parts = urlsplit(request.url)
+        if parts.scheme != "https" or not parts.hostname:
+            return
+        key = (parts.hostname, parts.port or 443)
+        if key in self._tls_checked:
+            return
+        reason = await asyncio.to_thread(probe_tls, key[0], key[1], self.ca_file)
+        self._tls_checked.add(key)
+        if reason is None:
+            return
+        self.limiter.release(court)
+        self.budget.cancel(reservation)
+        error = tls_refused(court, key[0], reason)
+        self._inc("gate/tls_refused")
+        logger.error("%s", error)
+        self.block_court(court, str(error))
+        raise TLSRefusedError(str(error))
 
     async def _hold_in_ledger(self, request: Request, court: str, reservation: Reservation) -> Request | None:
         """Write the paid request's in_flight row before it leaves; refuse it when that cannot be done.
@@ -654,6 +683,9 @@ def _settings_problems(settings: Any) -> list[str]:
         later = [_path(p) for p, o in middlewares.items() if o is not None and o > order]
         if later:
             problems.append(f"the gate must be the last downloader middleware; after it: {', '.join(later)}")
+    extensions = settings.get_component_priority_dict_with_base("EXTENSIONS")
+    if not any(_path(p) == GUARD_PATH and o is not None for p, o in extensions.items()):
+        problems.append(f"{GUARD_PATH} is not enabled in EXTENSIONS")
     if _path(settings.get("SCHEDULER_PRIORITY_QUEUE")) != QUEUE_PATH:
         problems.append(f"SCHEDULER_PRIORITY_QUEUE must be {QUEUE_PATH}")
     if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"):
