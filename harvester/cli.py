@@ -145,7 +145,7 @@ CONFIG_OPTION = click.option("--config", "config_path", default=None, type=click
 @CONFIG_OPTION
 @click.option("--wait", is_flag=True, help="Outside the harvest window, sleep until it opens instead of exiting.")
 @click.option("--sandbox", "use_sandbox", is_flag=True, help="Harvest the embedded sandbox even if PACER credentials are set.")
-@click.option("--ignore-window", metavar="REASON", default=None,
+@click.option("--ignore-window", metavar="REASON", default=None, callback=lambda _c, _p, v: _override_reason(v),
               help="Ignore the 6 p.m.-6 a.m. window for this run only; the reason is logged and recorded.")
 @click.option("--retry-login", is_flag=True,
               help="Try credentials that PACER refused in an earlier run once more (they are not retried otherwise).")
@@ -226,6 +226,7 @@ def config_cmd(config_path: str | None, docs: bool) -> None:
         click.echo(config_module.docs_markdown())
         return
     cfg = config_module.load(config_path)
+    config_module.check_for_run(cfg)
     click.echo(f"# {cfg.source}: valid")
     for section, values in cfg.sections.items():
         click.echo(f"[{section}]")
@@ -237,6 +238,12 @@ def config_cmd(config_path: str | None, docs: bool) -> None:
             click.echo(f"{key} = {json.dumps(value)}")
 
 
+def _override_reason(value: str | None) -> str | None:
+    from harvester.config import override_reason
+
+    return override_reason(value)
+
+
 def main() -> None:
     """Entry point that turns HarvesterError into one clear line and its exit code."""
     try:
@@ -244,6 +251,11 @@ def main() -> None:
     except HarvesterError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except PermissionError as exc:  # a state dir, log or database the harvester's user may not write
+        from harvester.logs import mask
+
+        click.echo(mask(f"Error: permission denied: {exc.filename or exc}"), err=True)
+        sys.exit(1)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

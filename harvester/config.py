@@ -1,19 +1,27 @@
 """Load and validate ``config/harvester.toml``.
 
-One schema below is the single source of truth: the loader checks every key and type
-against it (an unknown key or a wrong type is a ConfigError naming the key), and
-``docs/configuration.md`` is generated from it (``harvester config --docs``), so the
-documentation cannot drift from what the code accepts.
+One typed schema below is the single source of truth: every key has one type, one
+default, one range and one sentence of documentation. The loader checks every key,
+type and range against it (an unknown key, a wrong type, NaN, infinity or a value out
+of range is a ConfigError naming the key); the gate's classes take their defaults
+from it (:func:`default`); and ``docs/configuration.md`` is generated from it
+(``harvester config --docs``), so neither the code nor the documentation can drift.
+
+:func:`check_for_run` is every check ``harvester run`` makes before it starts (the
+window rules, the court ids, the credentials file); ``harvester config`` runs it too,
+so "valid" means a run would accept the file.
 
 Credentials never live here: see ``credentials.py``.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harvester.errors import ConfigError
 
@@ -26,14 +34,41 @@ PACER_COURT_LOOKUP_URL = "https://pacer.uscourts.gov/file-case/court-cmecf-looku
 PACER_COURT_URL = "https://ecf.{court}.uscourts.gov"
 
 
+# Requests per second no real court is ever sent, whatever the configuration says.
+REAL_COURT_MAX_PER_SECOND = 10.0
+NUMBER = (int, float)
+
+
 @dataclass(frozen=True)
 class Key:
-    """One configuration key: its type, default and the sentence that documents it."""
+    """One configuration key: type, default, range and the sentence that documents it.
+
+    Numbers must be finite and within ``[low, high]`` (``low`` excluded when
+    ``above`` is set); ``url`` keys must be https unless their host is loopback.
+    """
 
     type: type | tuple[type, ...]
     default: Any
     doc: str
     item_type: type | None = None  # for lists
+    low: float | None = None
+    high: float | None = None
+    above: bool = False  # low itself is not allowed (a rate of 0 would never send)
+    url: bool = False
+
+    def check(self, name: str, value: Any, source: str) -> None:
+        """ConfigError naming the key when ``value`` is out of this key's range."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return
+        if not math.isfinite(value):
+            raise ConfigError(f"{source}: {name} must be a finite number, got {value!r}")
+        if self.low is not None and (value <= self.low if self.above else value < self.low):
+            if self.above and self.low == 0:
+                raise ConfigError(f"{source}: {name} must be greater than 0, got {value!r}")
+            relation = "greater than" if self.above else "at least"
+            raise ConfigError(f"{source}: {name} must be {relation} {self.low:g}, got {value!r}")
+        if self.high is not None and value > self.high:
+            raise ConfigError(f"{source}: {name} must be at most {self.high:g}, got {value!r}")
 
 
 # section -> key -> Key.  Dollar amounts are US dollars; times are Central (America/Chicago).
@@ -42,25 +77,25 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "courts": Key(list, [], 'CM/ECF court ids to watch (e.g. ["cand", "nysb"]), or ["all"] for every court in the lookup.', str),
         "follow_rss": Key(bool, False, "Follow every case that appears in a watched court's RSS feed, not only the listed cases."),
         "parties": Key(bool, True, "Fetch parties and counsel with the first (full) docket report of a case."),
-        "refresh_days": Key(int, 7, "Courts without an RSS feed: re-check each watched case this many days after its last harvest."),
+        "refresh_days": Key(int, 7, low=1, high=3650, doc="Courts without an RSS feed: re-check each watched case this many days after its last harvest."),
     },
     "endpoints": {
-        "login_url": Key(str, PACER_LOGIN_URL, "PACER Authentication API login URL (cso-auth)."),
-        "logout_url": Key(str, PACER_LOGOUT_URL, "PACER Authentication API logout URL (cso-logout)."),
-        "court_lookup_url": Key(str, PACER_COURT_LOOKUP_URL, "The CM/ECF court lookup data.json."),
-        "court_url": Key(str, PACER_COURT_URL, "Base URL of a court's CM/ECF site; {court} is replaced by the court id."),
+        "login_url": Key(str, PACER_LOGIN_URL, url=True, doc="PACER Authentication API login URL (cso-auth)."),
+        "logout_url": Key(str, PACER_LOGOUT_URL, url=True, doc="PACER Authentication API logout URL (cso-logout)."),
+        "court_lookup_url": Key(str, PACER_COURT_LOOKUP_URL, url=True, doc="The CM/ECF court lookup data.json."),
+        "court_url": Key(str, PACER_COURT_URL, url=True, doc="Base URL of a court's CM/ECF site; {court} is replaced by the court id."),
         "ca_bundle": Key(str, "", "PEM file of trusted CA certificates; empty means the system trust store."),
-        "clock_url": Key(str, "", "Sandbox only: URL of the sandbox's simulated clock. Refused for non-loopback hosts."),
+        "clock_url": Key(str, "", url=True, doc="Sandbox only: URL of the sandbox's simulated clock. Refused for non-loopback hosts."),
     },
     "database": {
         "path": Key(str, "data/pacer.db", "SQLite database the harvest writes (WAL mode: readable during a run)."),
-        "lock_wait_seconds": Key((int, float), 120.0, "How long a write waits for another connection's write lock (a researcher's long transaction) before the run fails."),
+        "lock_wait_seconds": Key(NUMBER, 120.0, low=0, above=True, high=86400, doc="How long a write waits for another connection's write lock (a researcher's long transaction) before the run fails."),
     },
     "credentials": {
         "file": Key(str, "", "Optional TOML credentials file outside the repo, readable only by its owner (mode 0600)."),
     },
     "login": {
-        "max_logins_per_run": Key(int, 3, "Stop the run when it would need more logins than this (PACER suspends accounts for excessive logins)."),
+        "max_logins_per_run": Key(int, 3, low=1, high=20, doc="Stop the run when it would need more logins than this (PACER suspends accounts for excessive logins)."),
     },
     "window": {
         "start": Key(str, "18:00", "Daily opening of the harvest window, Central time (HH:MM)."),
@@ -68,33 +103,33 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "all_day": Key(list, [], 'Days on which the window is open all day, e.g. ["sat", "sun"].', str),
     },
     "rate": {
-        "per_court_per_second": Key((int, float), 0.33, "Requests per second to one court (PACER publishes no limit; one request every 3 s is gentle)."),
-        "global_per_second": Key((int, float), 1.0, "Requests per second across all courts."),
-        "per_court_concurrency": Key(int, 1, "Requests in flight to one court at a time."),
-        "max_retries": Key(int, 3, "Retries of one request after a 5xx, a timeout or a reset, with exponential backoff and jitter."),
-        "backoff_seconds": Key((int, float), 5.0, "Delay before the first retry (doubling with each retry, jittered; at least what Retry-After asks)."),
-        "timeout_seconds": Key((int, float), 120.0, "Seconds to wait for a response before it counts as a timeout (and is retried)."),
-        "breaker_threshold": Key(int, 3, "Consecutive 403s or login pages after which a court is blocked for the night (also: this many requests' worth of 5xx, timeouts or resets in a row)."),
+        "per_court_per_second": Key(NUMBER, 1 / 3, low=0, above=True, high=1000, doc="Requests per second to one court (PACER publishes no limit; one request every 3 s is gentle). At most 10 for a real (non-loopback) court."),
+        "global_per_second": Key(NUMBER, 1.0, low=0, above=True, high=1000, doc="Requests per second across all courts. At most 10 against real (non-loopback) courts."),
+        "per_court_concurrency": Key(int, 1, low=1, high=16, doc="Requests in flight to one court at a time."),
+        "max_retries": Key(int, 3, low=0, high=10, doc="Retries of one request after a 5xx, a timeout or a reset, with exponential backoff and jitter."),
+        "backoff_seconds": Key(NUMBER, 5.0, low=0, above=True, high=600, doc="Delay before the first retry (doubling with each retry, jittered; at least what Retry-After asks)."),
+        "timeout_seconds": Key(NUMBER, 120.0, low=0, above=True, high=3600, doc="Seconds to wait for a response before it counts as a timeout (and is retried)."),
+        "breaker_threshold": Key(int, 3, low=1, high=1000, doc="Consecutive 403s or login pages after which a court is blocked for the night (also: this many requests' worth of 5xx, timeouts or resets in a row)."),
     },
     "budget": {
-        "run_dollars": Key((int, float), 3.0, "Most a single run may spend, in dollars."),
-        "quarter_dollars": Key((int, float), 30.0, "Most the harvest may spend in a calendar quarter (PACER waives quarters of $30 or less)."),
-        "run_pages": Key(int, 0, "Optional cap on billable pages per run; 0 means no page cap."),
+        "run_dollars": Key(NUMBER, 3.0, low=0, high=1e7, doc="Most a single run may spend, in dollars."),
+        "quarter_dollars": Key(NUMBER, 30.0, low=0, high=1e7, doc="Most the harvest may spend in a calendar quarter (PACER waives quarters of $30 or less)."),
+        "run_pages": Key(int, 0, low=0, high=10**9, doc="Optional cap on billable pages per run; 0 means no page cap."),
     },
     "sandbox": {
         "courts": Key(list, [], "Courts the embedded sandbox serves (empty: its default mix of real and synthetic courts).", str),
-        "cases": Key(int, 40, "Synthetic cases in the embedded sandbox, dealt over its courts (its real corpus cases come on top)."),
+        "cases": Key(int, 40, low=0, high=100000, doc="Synthetic cases in the embedded sandbox, dealt over its courts (its real corpus cases come on top)."),
         "seed": Key(int, 1, "Seed of the sandbox's synthetic content."),
-        "run_dollars": Key((int, float), 1000.0, "Budget cap per run against the sandbox (play money; the gate still enforces it)."),
-        "quarter_dollars": Key((int, float), 100000.0, "Quarterly budget cap against the sandbox (play money)."),
-        "per_court_per_second": Key((int, float), 10.0, "Rate limit per sandbox court (the sandbox is local: no PACER to protect, but the gate still paces)."),
-        "global_per_second": Key((int, float), 50.0, "Global rate limit against the sandbox."),
+        "run_dollars": Key(NUMBER, 1000.0, low=0, high=1e7, doc="Budget cap per run against the sandbox (play money; the gate still enforces it)."),
+        "quarter_dollars": Key(NUMBER, 100000.0, low=0, high=1e7, doc="Quarterly budget cap against the sandbox (play money)."),
+        "per_court_per_second": Key(NUMBER, 10.0, low=0, above=True, high=1000, doc="Rate limit per sandbox court (the sandbox is local: no PACER to protect, but the gate still paces)."),
+        "global_per_second": Key(NUMBER, 50.0, low=0, above=True, high=1000, doc="Global rate limit against the sandbox."),
         "state_dir": Key(str, "data/sandbox", "Where the embedded sandbox keeps its CA and request log."),
     },
     "log": {
         "file": Key(str, "data/harvester.log", "Log file of every run (secrets are never logged)."),
         "level": Key(str, "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
-        "progress_seconds": Key((int, float), 60, "Seconds between progress lines in the log during a run (on a terminal a live line is also redrawn every second)."),
+        "progress_seconds": Key(NUMBER, 60, low=0, above=True, high=86400, doc="Seconds between progress lines in the log during a run (on a terminal a live line is also redrawn every second)."),
     },
     "harvest": {
         "state_dir": Key(str, "data/state", "Where the lock file and the persisted request queue live."),
@@ -159,7 +194,7 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>") -> Config:
                 cases = _validate_cases(value, source)
                 continue
             sections[section][key] = _validate(section, key, value, source)
-    _check_values(sections, source)
+    _check_values(sections, cases, source)
     return Config(sections=sections, cases=cases, source=source)
 
 
@@ -175,6 +210,7 @@ def _validate(section: str, key: str, value: Any, source: str) -> Any:
         raise ConfigError(f"{source}: {name} must be {_type_name(spec.type)}, got {type(value).__name__} {value!r}")
     if spec.item_type and not all(isinstance(v, spec.item_type) for v in value):
         raise ConfigError(f"{source}: {name} must be a list of {spec.item_type.__name__}s")
+    spec.check(name, value, source)
     return value
 
 
@@ -197,20 +233,8 @@ def _validate_cases(value: Any, source: str) -> dict[str, dict[str, list[str]]]:
     return cases
 
 
-def _check_values(sections: dict[str, dict[str, Any]], source: str) -> None:
-    """Checks beyond types: ranges and formats that would otherwise fail at 2 a.m."""
-    for section, key in (("rate", "per_court_per_second"), ("rate", "global_per_second"), ("rate", "backoff_seconds"),
-                         ("rate", "timeout_seconds"), ("database", "lock_wait_seconds"), ("log", "progress_seconds")):
-        if sections[section][key] <= 0:
-            raise ConfigError(f"{source}: {section}.{key} must be greater than 0")
-    for section, key in (("budget", "run_dollars"), ("budget", "quarter_dollars"), ("budget", "run_pages"),
-                         ("rate", "max_retries"), ("login", "max_logins_per_run")):
-        if sections[section][key] < 0:
-            raise ConfigError(f"{source}: {section}.{key} must not be negative")
-    if sections["login"]["max_logins_per_run"] < 1:
-        raise ConfigError(f"{source}: login.max_logins_per_run must be at least 1")
-    if sections["rate"]["per_court_concurrency"] < 1:
-        raise ConfigError(f"{source}: rate.per_court_concurrency must be at least 1")
+def _check_values(sections: dict[str, dict[str, Any]], cases: dict[str, Any], source: str) -> None:
+    """Checks across keys: formats that would otherwise fail at 2 a.m., or leak a password in cleartext."""
     if "{court}" not in sections["endpoints"]["court_url"]:
         raise ConfigError(f"{source}: endpoints.court_url must contain {{court}}")
     ca = sections["endpoints"]["ca_bundle"]
@@ -218,6 +242,88 @@ def _check_values(sections: dict[str, dict[str, Any]], source: str) -> None:
         raise ConfigError(f"{source}: endpoints.ca_bundle: no such file: {ca}")
     if sections["log"]["level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"{source}: log.level must be DEBUG, INFO, WARNING or ERROR")
+    for key, spec in SCHEMA["endpoints"].items():
+        if spec.url and sections["endpoints"][key]:
+            _check_url(f"endpoints.{key}", sections["endpoints"][key], source)
+    if not is_loopback_url(sections["endpoints"]["court_url"].replace("{court}", "cand")):
+        for key in ("per_court_per_second", "global_per_second"):
+            if sections["rate"][key] > REAL_COURT_MAX_PER_SECOND:
+                raise ConfigError(f"{source}: rate.{key} = {sections['rate'][key]:g} is more than the "
+                                  f"{REAL_COURT_MAX_PER_SECOND:g} requests/s allowed against a real court")  # fmt: skip
+    _check_window(sections["window"], source)
+    _check_courts(sections["watch"]["courts"], cases, source)
+
+
+def _check_url(name: str, url: str, source: str) -> None:
+    """https only, except for loopback hosts (the local sandbox): a password never travels in cleartext."""
+    parts = urlsplit(url.replace("{court}", "cand"))
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"{source}: {name}: bad port in {url}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{source}: {name} must be an https:// URL, got {url!r}")
+    if parts.scheme != "https" and not is_loopback_url(url):
+        raise ConfigError(f"{source}: {name} must use https:// (only a loopback sandbox may use http), got {url!r}")
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url``'s host is loopback (127.0.0.0/8, ::1, localhost): it cannot leave the machine."""
+    from harvester.gate.destinations import is_loopback_host
+
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def _check_window(section: dict[str, Any], source: str) -> None:
+    from harvester.gate.window import Window, WindowSpec
+
+    try:
+        Window(WindowSpec.from_config(section))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: [window]: {exc}") from None
+
+
+def _check_courts(courts: list[str], cases: dict[str, Any], source: str) -> None:
+    """Court ids must be CM/ECF ids of the bundled court lookup (``cnad`` is a typo, not a court)."""
+    from harvester.parsers.court import KNOWN_COURTS
+
+    wanted = [c.lower() for c in courts]
+    if wanted == ["all"]:
+        wanted = []
+    unknown = sorted(set(wanted) - KNOWN_COURTS) + sorted(set(cases) - KNOWN_COURTS)
+    if unknown:
+        raise ConfigError(f"{source}: watch.courts: unknown court id(s): {', '.join(unknown)} "
+                          "(CM/ECF ids such as cand, nysb, ca9)")  # fmt: skip
+
+
+def check_for_run(config: Config) -> None:
+    """Everything ``harvester run`` checks before it starts that the file alone does not show.
+
+    The credentials file, when one is named, must exist, be readable by its owner only
+    and hold known keys (its values are not kept).
+    """
+    from harvester.credentials import check_file
+
+    if config["credentials"]["file"]:
+        check_file(config["credentials"]["file"], repo_root=Path.cwd())
+
+
+def override_reason(reason: str | None) -> str | None:
+    """A ``--ignore-window`` reason, checked: not blank, not an option taken as its value."""
+    if reason is None:
+        return None
+    text = " ".join(str(reason).split())
+    if not text:
+        raise ConfigError("--ignore-window needs a reason (it is recorded with the run), e.g. --ignore-window \"court asked\"")
+    if text.startswith("-"):
+        raise ConfigError(f"--ignore-window takes a reason, not the option {text.split()[0]!r}; "
+                          "give the reason first, e.g. --ignore-window \"court asked\" --wait")  # fmt: skip
+    return text
+
+
+def default(section: str, key: str) -> Any:
+    """The one default of ``section.key`` (the gate's classes take theirs from here)."""
+    return _copy(SCHEMA[section][key].default)
 
 
 def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -235,17 +341,31 @@ def docs_markdown() -> str:
     """The key-by-key reference of ``docs/configuration.md``, generated from SCHEMA."""
     lines = ["# Configuration reference", "",
              "`config/harvester.toml` (or `--config PATH`). Every key is optional; the default is shown.",
-             "Unknown keys and wrong types are refused with a message naming the key (exit code 2).",
+             "Unknown keys, wrong types, NaN, infinity and values out of range are refused with a message",
+             "naming the key (exit code 2). `harvester config` makes every check `harvester run` makes.",
              "Credentials are never read from this file: see the README's *Credentials* section.", ""]
     for section, keys in SCHEMA.items():
         lines += [f"## [{section}]", "", "| key | default | meaning |", "| --- | --- | --- |"]
         for key, spec in keys.items():
-            lines.append(f"| `{key}` | `{_toml_repr(spec.default)}` | {spec.doc} |")
+            lines.append(f"| `{key}` | `{_toml_repr(spec.default)}` | {spec.doc}{_range_text(spec)} |")
         if section == "watch":
             for key, doc in CASE_KEYS.items():
                 lines.append(f"| `cases.<court>.{key}` | `[]` | {doc} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _range_text(spec: Key) -> str:
+    parts = []
+    if spec.low is not None:
+        parts.append(f"{'>' if spec.above else '>='} {spec.low:g}")
+    if spec.high is not None:
+        parts.append(f"<= {spec.high:g}")
+    if parts:
+        return f" Allowed: a finite number {' and '.join(parts)}."
+    if spec.url:
+        return " Must be https:// (http only for a loopback sandbox)."
+    return ""
 
 
 def _toml_repr(value: Any) -> str:

@@ -90,7 +90,21 @@ def load(file: str = "", environ: dict[str, str] | None = None, repo_root: Path 
     )
 
 
+def check_file(file: str, repo_root: Path | None = None) -> None:
+    """Every check a run makes of the credentials file (exists, private, outside the repo, known keys)."""
+    _read_file(Path(file).expanduser(), repo_root)
+
+
 def _read_file(path: Path, repo_root: Path | None) -> dict[str, str]:
+    try:
+        return _parse_file(path, repo_root)
+    except PermissionError:
+        raise ConfigError(f"credentials.file: {path}: permission denied (the harvester's user must be able to read it)") from None
+    except OSError as exc:
+        raise ConfigError(f"credentials.file: {path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+
+
+def _parse_file(path: Path, repo_root: Path | None) -> dict[str, str]:
     if not path.is_file():
         raise ConfigError(f"credentials.file: no such file: {path}")
     root = (repo_root or Path.cwd()).resolve()

@@ -1,5 +1,7 @@
 """Exceptions that carry a message meant for the user, never a secret, and the exit codes."""
 
+from harvester.logs import mask
+
 # Exit codes a cron wrapper can act on (documented in docs/operations.md).
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -10,12 +12,20 @@ EXIT_LOGIN = 5
 EXIT_LOCKED = 6
 EXIT_INTERRUPTED = 7
 EXIT_PARTIAL = 8
+EXIT_TLS = 9
 
 
 class HarvesterError(Exception):
-    """Base class: the CLI prints its message and exits with ``exit_code``."""
+    """Base class: the CLI prints its message and exits with ``exit_code``.
+
+    The message is masked when the error is made: a server that echoes the password
+    in its error text cannot carry it into an exception, a log or the terminal.
+    """
 
     exit_code = EXIT_FAILED
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(mask(a) if isinstance(a, str) else a for a in args))
 
 
 class ParseError(HarvesterError):
@@ -39,6 +49,12 @@ class ConfigError(HarvesterError):
 
 class LoginFailed(HarvesterError):
     exit_code = EXIT_LOGIN
+
+
+class LoginTLSRefused(LoginFailed):
+    """The login service's TLS was refused (old protocol, bad certificate): not the credentials."""
+
+    exit_code = EXIT_TLS
 
 
 class LockHeld(HarvesterError):

@@ -8,6 +8,7 @@ the code never logs them on purpose.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -17,26 +18,42 @@ _SECRETS: set[str] = set()
 
 
 def register_secret(value: str) -> None:
-    """Mask ``value`` in every log record from now on."""
+    """Mask ``value`` in every log record, message, database row and file from now on."""
     if value and len(value) >= 4:
         _SECRETS.add(value)
+
+
+def mask(text: str) -> str:
+    """``text`` with every registered secret value replaced by the mask (longest first)."""
+    for value in sorted(_SECRETS, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def mask_any(value: object) -> object:
+    """Strings masked, and the strings inside lists and dicts (for JSON columns)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {mask_any(k): mask_any(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_any(v) for v in value]
+    return value
 
 
 class RedactingFilter(logging.Filter):
     """Masks registered secrets in the formatted message of every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        values = list(_SECRETS)
-        if not values:
+        if not _SECRETS:
             return True
         message = record.getMessage()
-        text = message
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        for value in values:
-            text = text.replace(value, MASK)
-            if record.exc_text:
-                record.exc_text = record.exc_text.replace(value, MASK)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        text = mask(message)
         if text != message:
             record.msg, record.args = text, None
         return True
@@ -56,8 +73,30 @@ class LazyFileHandler(logging.FileHandler):
         return super()._open()
 
 
+def check_log_file(log_file: str | Path) -> None:
+    """ConfigError when ``log_file`` cannot be a log file: a directory, or not writable."""
+    from harvester.errors import ConfigError
+
+    path = Path(log_file)
+    if path.is_dir():
+        raise ConfigError(f"log.file: {path} is a directory; name a file, e.g. {path / 'harvester.log'}")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"log.file: {path} is not writable (permission denied)")
+        return
+    ancestor = next((p for p in path.parents if p.exists()), Path("."))
+    if not ancestor.is_dir():
+        raise ConfigError(f"log.file: cannot create {path}: {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"log.file: cannot create {path}: {ancestor} is not writable (permission denied)")
+
+
 def setup_logging(log_file: str | Path, level: str, console: bool = True) -> None:
-    """Log to ``log_file`` (appending) and to stderr, masking registered secrets."""
+    """Log to ``log_file`` (appending) and to stderr, masking registered secrets.
+
+    A log file that cannot be written is a ConfigError now, not a traceback at the first line.
+    """
+    check_log_file(log_file)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -12,18 +12,28 @@ from twisted.python.failure import Failure
 from harvester.cmecf import HttpCall
 from harvester.errors import LoginFailed
 from harvester.gate.attempts import earlier_attempts
-from harvester.gate.middleware import META_RECEIPT
+from harvester.gate.middleware import META_CHARGE, META_HOLD, META_RECEIPT, check_settings
 from harvester.run.harvest import Harvest, harvest_from_settings
 from harvester.run.session import META_LOGIN
 
 
+# Reasons of the gate's refusals: the request was not sent (nothing to audit but earlier tries).
+NOT_SENT = {"window", "budget", "breaker", "contract", "stopping", "destination", "store"}
+
+
 class HarvestSpider(scrapy.Spider):
-    """Base spider: requests carry the gate's contract (court, cost estimate)."""
+    """Base spider: requests carry the gate's contract (court, cost estimate).
+
+    Every harvest spider checks the crawl's settings itself before it exists (the same
+    check as the gate and its guard): removing the guard extension, the gate or its
+    queue with ``-s`` leaves this check, so no single setting lets a spider run ungated.
+    """
 
     harvest: Harvest
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HarvestSpider:
+        check_settings(crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.harvest = harvest_from_settings(crawler.settings)
         return spider
@@ -49,13 +59,14 @@ class HarvestSpider(scrapy.Spider):
             "method": response.request.method if response.request else "GET", "status": response.status,
             "size": len(response.body), "receipt": response.meta.get(META_RECEIPT), "outcome": outcome, "reason": reason,
             "attempts": earlier_attempts(response.request), "estimated_pages": response.meta.get("cost_estimate_pages"),
+            "charge": response.meta.get(META_CHARGE), "in_flight": response.meta.get(META_HOLD),
         }  # fmt: skip
 
     def failed(self, failure: Failure) -> dict[str, Any] | None:
         """Errback: a request that got no response (network, TLS) or that the gate refused."""
         request = failure.request  # type: ignore[attr-defined]
         reason = getattr(failure.value, "reason", None)
-        if reason in {"window", "budget", "breaker", "contract", "stopping"} or isinstance(failure.value, LoginFailed):
+        if reason in NOT_SENT or isinstance(failure.value, LoginFailed):
             if isinstance(failure.value, LoginFailed):
                 self._login_failed(failure.value)
             else:

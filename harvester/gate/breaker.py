@@ -15,6 +15,7 @@ TLS refusal blocks the court at once.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from harvester.config import default
 from harvester.errors import ConfigError
 from harvester.shared import SharedInSettings
 
@@ -32,13 +34,15 @@ RETRY_HTTP_CODES = frozenset({500, 502, 503, 504, 522, 524, 408, 429})
 class BackoffPolicy:
     """Retry delays: ``base * 2**(try-1)`` seconds, jittered by +-``jitter``, capped at ``max_seconds``."""
 
-    max_retries: int = 3
-    base_seconds: float = 5.0
+    max_retries: int = default("rate", "max_retries")
+    base_seconds: float = default("rate", "backoff_seconds")
     max_seconds: float = 600.0
     jitter: float = 0.5
     retry_http_codes: frozenset[int] = RETRY_HTTP_CODES
 
     def __post_init__(self) -> None:
+        if not math.isfinite(self.base_seconds) or not math.isfinite(self.max_seconds):
+            raise ConfigError("backoff: delays must be finite numbers of seconds")
         if self.max_retries < 0 or self.base_seconds <= 0 or self.max_seconds < self.base_seconds:
             raise ConfigError("backoff: max_retries >= 0 and 0 < base_seconds <= max_seconds are required")
         if not 0 <= self.jitter < 1:
@@ -81,7 +85,7 @@ def parse_retry_after(value: bytes | str | None, now: datetime) -> float | None:
 class BreakerPolicy:
     """How many 403s or login pages in a row block a court for the night."""
 
-    threshold: int = 3
+    threshold: int = default("rate", "breaker_threshold")
 
     def __post_init__(self) -> None:
         if self.threshold < 1:

@@ -53,6 +53,8 @@ class BudgetCaps:
     run_pages: int | None = None
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.run_dollars) and math.isfinite(self.quarter_dollars)):
+            raise ConfigError("budget caps must be finite dollar amounts (not NaN or infinity)")
         if self.run_dollars < 0 or self.quarter_dollars < 0 or (self.run_pages or 0) < 0:
             raise ConfigError("budget caps must not be negative")
 

@@ -12,7 +12,10 @@ Contract for spiders -- every request carries in ``request.meta``:
 A request without either is refused (:class:`GateContractError`, logged as an
 error), never let through.
 
-For each request, in order: the court's circuit breaker, the harvest window
+For each request, in order: its destination (https to the run's own hosts only,
+plain http only to loopback, nothing that came from a redirect: see
+:mod:`harvester.gate.destinations`), the store (a paid request waits while the
+database cannot take writes and is refused once it failed), the court's circuit breaker, the harvest window
 (Central time, on the injectable clock), the fee budget (the estimate is held
 until the receipt is booked), then the rate limits (per court, global,
 per-court concurrency) -- a request whose turn would come at or after the
@@ -34,17 +37,28 @@ Refusals raise subclasses of ``IgnoreRequest`` (:class:`GateRefused`), so a
 spider errback can record them. Every decision is counted in the Scrapy stats
 under ``gate/...`` (see :data:`STAT_KEYS`).
 
+A paid request is written to the ledger's ``in_flight`` table before it is sent
+(``GATE_LEDGER``): a run killed while it waits for the answer leaves the row, and
+the next run books it at its estimate. Writing it goes through the store's single
+writer, so while the database is locked or full no paid request leaves at all.
+
 The gate must be the last downloader middleware (nearest the downloader, order
-:data:`GATE_ORDER`) so that nothing can send or alter a request after it.
-:class:`GateGuard` (an extension) fails the crawl loudly when the gate, the TLS
-policy or the safety switches were removed or changed, and
+:data:`GATE_ORDER`) so that nothing can send or alter a request after it. The
+same settings check (:func:`check_settings`) runs in the gate itself, in
+:class:`GateGuard` (an extension), in the court-fair queue and in the spiders'
+base class, so no single setting removes it: it fails the crawl with a
+:class:`GateBypassError` when the gate, the TLS policy, the redirect switches or
+the safety switches were removed or changed, or when a gate object (window,
+limiter, budget, clock, override) was replaced by anything but its own type; and
 :class:`CourtFairPriorityQueue` hands requests out round-robin over courts,
 least-loaded court first, so one slow court cannot hold the downloader.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -60,12 +74,13 @@ from harvester.gate.attempts import retry_of
 from harvester.gate.breaker import BackoffPolicy, CircuitBreaker, parse_retry_after
 from harvester.gate.budget import Budget, BudgetRefusal, Reservation
 from harvester.gate.clock import Clock, SystemClock
+from harvester.gate.destinations import Destinations
 from harvester.gate.ratelimit import RateLimiter, RateLimits
-from harvester.gate.tls import describe_tls_error, tls_refused
+from harvester.gate.tls import CA_FILE_SETTING, describe_tls_error, probe_tls, tls_refused
 from harvester.gate.window import Window, WindowSpec, format_both
 from harvester.parsers.login import is_login_page
 from harvester.parsers.receipt import parse_receipt
-from harvester.run.session import META_LOGIN
+from harvester.run.session import META_AUTH, META_LOGIN
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +89,8 @@ META_COST = "cost_estimate_pages"
 META_RETRIES = "gate_retries"
 META_RECEIPT = "receipt"  # the Transaction Receipt of the response (never its PACER Login)
 META_SENT_AT = "gate_sent_at"  # the clock's monotonic send time, for logs and tests
+META_CHARGE = "gate_charge"  # what the gate booked for the response: pages, cents, source
+META_HOLD = "gate_in_flight"  # the ledger's in_flight row of a paid request on the wire
 GATE_ORDER = 990
 GATE_PATH = f"{__name__}.GateMiddleware"
 GUARD_PATH = f"{__name__}.GateGuard"
@@ -83,7 +100,13 @@ QUEUE_PATH = f"{__name__}.CourtFairPriorityQueue"
 # limiter, breaker and budget are shared by every crawler of a run: limits and
 # blocked courts carry over from one spider to the next.
 S_WINDOW, S_LIMITER, S_BUDGET, S_CLOCK = "GATE_WINDOW", "GATE_LIMITER", "GATE_BUDGET", "GATE_CLOCK"
-S_BACKOFF, S_BREAKER, S_OVERRIDE = "GATE_BACKOFF", "GATE_BREAKER", "GATE_WINDOW_OVERRIDE"
+S_BACKOFF, S_BREAKER, S_OVERRIDE = "GATE_BACKOFF", "GATE_BREAKER", "GATE_OVERRIDE"
+S_DESTINATIONS, S_STORE, S_LEDGER = "GATE_DESTINATIONS", "GATE_STORE", "GATE_LEDGER"
+# Settings that once existed or that nothing documents: present at all means someone tried.
+FORBIDDEN_SETTINGS = ("GATE_WINDOW_OVERRIDE",)
+# Scrapy components that would send requests the gate never chose (redirects) or strip it.
+REDIRECT_PATHS = ("scrapy.downloadermiddlewares.redirect.RedirectMiddleware",
+                  "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware")  # fmt: skip
 
 STAT_KEYS = {
     "gate/sent": "requests the gate let out",
@@ -94,6 +117,9 @@ STAT_KEYS = {
     "gate/refused/breaker": "requests to a court blocked for the night",
     "gate/refused/stopping": "requests not sent because the run was told to stop (SIGTERM)",
     "gate/refused/contract": "requests without a court or a cost estimate",
+    "gate/refused/destination": "requests to a host or scheme the run may not use, or from a redirect",
+    "gate/refused/store": "paid requests not sent because the database refused writes",
+    "gate/store_waits": "paid requests that waited for the database to take writes again",
     "gate/retry/scheduled": "retries after a 5xx, 408/429, timeout or dropped connection",
     "gate/retry/gave_up": "requests that failed after the last retry",
     "gate/breaker/tripped": "courts blocked for the night (gate/breaker/tripped/<court> each)",
@@ -127,6 +153,41 @@ class CourtBlocked(GateRefused):
     reason = "breaker"
 
 
+class DestinationRefused(GateRefused):
+    """A request to a host or over a scheme the run may not use (or produced by a redirect)."""
+
+    reason = "destination"
+
+
+class StoreRefused(GateRefused):
+    """A paid request not sent because the database cannot record what it would cost."""
+
+    reason = "store"
+
+
+class WindowClosed(GateRefused):
+    """A login or logout call outside the window: refused, since it cannot wait in the queue."""
+
+    reason = "window"
+
+
+@dataclass(frozen=True)
+class WindowOverride:
+    """A documented per-run override of the window (``harvester run --ignore-window REASON``).
+
+    Only this object in ``GATE_OVERRIDE`` overrides the window: a string (``-s`` on
+    the command line) is a GateBypassError. The gate records the reason in the run's
+    row of ``runs`` (``window_override``) through its ledger.
+    """
+
+    reason: str
+
+    def __post_init__(self) -> None:
+        from harvester.config import override_reason
+
+        object.__setattr__(self, "reason", override_reason(self.reason))
+
+
 class StopRequested(GateRefused):
     """The run was told to stop (SIGTERM): requests not sent yet stay unsent."""
 
@@ -142,11 +203,15 @@ class GateMiddleware:
 
     def __init__(self, crawler: Any) -> None:
         settings = crawler.settings
+        check_settings(settings)
         self.crawler = crawler
         self.stats = crawler.stats
         self.clock: Clock = settings.get(S_CLOCK) or SystemClock()
         self.window = Window(settings.get(S_WINDOW) or WindowSpec())
         self.limiter: RateLimiter = settings.get(S_LIMITER) or RateLimiter(RateLimits(), self.clock)
+        self.destinations: Destinations = settings.get(S_DESTINATIONS) or Destinations.from_endpoints({})
+        self.store: Any = settings.get(S_STORE)  # has .refusal() -> str | None (DatabaseWriter)
+        self.ledger: Any = settings.get(S_LEDGER)  # has async hold()/release(), record_override()
         if self.limiter.clock is not self.clock:
             raise GateBypassError(f"the {S_LIMITER} setting must run on the {S_CLOCK} clock")
         budget = settings.get(S_BUDGET)
@@ -155,12 +220,15 @@ class GateMiddleware:
         self.budget: Budget = budget
         self.backoff: BackoffPolicy = settings.get(S_BACKOFF) or BackoffPolicy()
         self.breaker: CircuitBreaker = settings.get(S_BREAKER) or CircuitBreaker()
-        self.window_override: str = settings.get(S_OVERRIDE) or ""
+        override = settings.get(S_OVERRIDE)
+        self.window_override: str = override.reason if isinstance(override, WindowOverride) else ""
         self.transient_errors = tuple(_load_objects(settings.getlist("RETRY_EXCEPTIONS")))
         self.closing = False
         self.stopping = False
         self._transient: dict[str, int] = {}  # 5xx/timeouts/resets in a row, per court
         self._held: dict[int, tuple[str, Reservation]] = {}
+        self._tls_checked: set[tuple[str, int]] = set()
+        self.ca_file: str | None = settings.get(CA_FILE_SETTING) or None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> GateMiddleware:
@@ -177,6 +245,8 @@ class GateMiddleware:
         if self.window_override:
             logger.warning("Harvest window check OVERRIDDEN for this run: %s", self.window_override)
             self.stats.set_value("gate/window_override", 1)
+            if self.ledger is not None:
+                self.ledger.record_override(self.window_override)
         else:
             logger.info("%s Window: %s", self.window.describe(now), self.window.spec.describe())
 
@@ -200,7 +270,10 @@ class GateMiddleware:
 
     async def process_request(self, request: Request) -> Request | None:
         court, pages = self._contract(request)
+        self._check_destination(request)
         request.meta["download_slot"] = court
+        request.meta.pop(META_CHARGE, None)
+        request.meta.pop(META_HOLD, None)
         if self.stopping:
             self._inc("gate/refused/stopping")
             raise StopRequested(f"not sent, the run is stopping: {request.url}")
@@ -209,6 +282,8 @@ class GateMiddleware:
             raise CourtBlocked(f"{court} is blocked for the night: {self.breaker.blocked()[court]}")
         if self.closing or not self._window_open():
             return self._keep_for_next_night(request)
+        if pages:
+            self._check_store(request)
         reservation = self._reserve(court, pages, request)
         deadline = self._deadline()
         started = self.clock.monotonic()
@@ -232,10 +307,85 @@ class GateMiddleware:
                 self._inc("gate/refused/breaker")
                 raise CourtBlocked(f"{court} was blocked for the night while this request waited")
             return self._keep_for_next_night(request)
+        if request.meta.get(META_AUTH):
+            await self._check_login_tls(request, court, reservation)
+        if pages and self.ledger is not None:
+            refused = await self._hold_in_ledger(request, court, reservation)
+            if refused is not None:
+                return refused
         self._held[id(request)] = (court, reservation)
         request.meta[META_SENT_AT] = sent_at
         self._inc("gate/sent")
         return None
+
+    async def _check_login_tls(self, request: Request, court: str, reservation: Reservation) -> None:
+        """One handshake with a login host before the credentials go out; a refusal is final.
+
+        A login service that speaks only TLS 1.1 looks like a dropped connection to
+        Twisted: retried, it would cost handshakes and end as "unreachable".
+        """
+        parts = urlsplit(request.url)
+        if parts.scheme != "https" or not parts.hostname:
+            return
+        key = (parts.hostname, parts.port or 443)
+        if key in self._tls_checked:
+            return
+        reason = await asyncio.to_thread(probe_tls, key[0], key[1], self.ca_file)
+        self._tls_checked.add(key)
+        if reason is None:
+            return
+        self.limiter.release(court)
+        self.budget.cancel(reservation)
+        error = tls_refused(court, key[0], reason)
+        self._inc("gate/tls_refused")
+        logger.error("%s", error)
+        self.block_court(court, str(error))
+        raise TLSRefusedError(str(error))
+
+    async def _hold_in_ledger(self, request: Request, court: str, reservation: Reservation) -> Request | None:
+        """Write the paid request's in_flight row before it leaves; refuse it when that cannot be done.
+
+        The write waits behind every other write of the run, so while the database is
+        locked (or full) nothing paid is sent: stop, not slow down.
+        """
+        started = self.clock.monotonic()
+        try:
+            hold = await self.ledger.hold(court, request.method, request.url, reservation.pages)
+        except Exception as exc:  # locked past the bound, disk full: the pipeline says so too
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            self._inc("gate/refused/store")
+            raise StoreRefused(f"not sent, the database cannot record it: {type(exc).__name__}: {exc}") from None
+        if self.clock.monotonic() - started > 1.0:
+            self._inc("gate/store_waits")
+        request.meta[META_HOLD] = hold
+        if self.stopping or self.closing or not self._window_open() or self.breaker.is_blocked(court):
+            # The world changed while the database was busy: not sent after all.
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            await self._release_hold(request)
+            if self.stopping:
+                self._inc("gate/refused/stopping")
+                raise StopRequested(f"not sent, the run stopped while it waited: {request.url}")
+            if self.breaker.is_blocked(court):
+                self._inc("gate/refused/breaker")
+                raise CourtBlocked(f"{court} was blocked for the night while this request waited")
+            return self._keep_for_next_night(request)
+        if self.store is not None and self.store.refusal():
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            await self._release_hold(request)
+            self._inc("gate/refused/store")
+            raise StoreRefused(f"not sent, the database refused writes: {self.store.refusal()}")
+        return None
+
+    async def _release_hold(self, request: Request) -> None:
+        hold = request.meta.pop(META_HOLD, None)
+        if hold is not None and self.ledger is not None:
+            try:
+                await self.ledger.release(hold)
+            except Exception as exc:  # the row stays: the next run books its estimate (over-count, never under)
+                logger.warning("Could not clear the in-flight record of %s: %s", request.url, type(exc).__name__)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         held = self._held.pop(id(request), None)
@@ -244,7 +394,8 @@ class GateMiddleware:
         court, reservation = held
         self.limiter.release(court)
         login_page = is_login_page(response.body)
-        self._book(reservation, request, response, login_page)
+        if not self._book(reservation, request, response, login_page):
+            await self._release_hold(request)
         if response.status == 403 or (login_page and not request.meta.get(META_LOGIN)):
             self._strike(court, "HTTP 403" if response.status == 403 else "login page instead of content")
         elif login_page:
@@ -267,6 +418,7 @@ class GateMiddleware:
         court, reservation = held
         self.limiter.release(court)
         self.budget.cancel(reservation)
+        await self._release_hold(request)
         reason = describe_tls_error(exception)
         if reason is not None:
             error = tls_refused(court, urlsplit(request.url).hostname or "?", reason)
@@ -289,6 +441,25 @@ class GateMiddleware:
         if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
             self._breach(request, f'request.meta["{META_COST}"] must be an int >= 0 (0 for free pages), got {pages!r}')
         return court.strip().lower(), pages
+
+    def _check_destination(self, request: Request) -> None:
+        if request.meta.get("redirect_urls") or request.meta.get("redirect_times"):
+            self._refuse_destination(request, "redirects are not followed (a page may not send the harvest elsewhere)")
+        problem = self.destinations.refusal(request.url)
+        if problem is not None:
+            self._refuse_destination(request, problem)
+
+    def _refuse_destination(self, request: Request, problem: str) -> NoReturn:
+        self._inc("gate/refused/destination")
+        request.headers.pop(b"Cookie", None)
+        logger.error("Gate refused %s: %s", request.url, problem)
+        raise DestinationRefused(f"gate refused {request.url}: {problem}")
+
+    def _check_store(self, request: Request) -> None:
+        refusal = self.store.refusal() if self.store is not None else None
+        if refusal:
+            self._inc("gate/refused/store")
+            raise StoreRefused(f"not sent, the database refused writes: {refusal}")
 
     def _breach(self, request: Request, problem: str) -> NoReturn:
         self._inc("gate/refused/contract")
@@ -314,19 +485,24 @@ class GateMiddleware:
             logger.info("Gate refused %s: %s", request.url, refusal)
             raise BudgetRefused(f"gate refused {request.url}: {refusal}") from None
 
-    def _book(self, reservation: Reservation, request: Request, response: Response, login_page: bool) -> None:
+    def _book(self, reservation: Reservation, request: Request, response: Response, login_page: bool) -> bool:
+        """Book the response's cost; True when it was billed (the audit log books the same charge)."""
         receipt = parse_receipt(response.body) if not login_page else None
         request.meta[META_RECEIPT] = receipt  # the audit log records it: parsed once per response
         if receipt is None and (login_page or response.status >= 300):
             self.budget.cancel(reservation)  # error and login pages are not billed
-            return
+            return False
         charge = self.budget.settle(reservation, self.clock.now(), receipt, size_bytes=len(response.body))
         if charge is None:
-            return
+            return False
+        # The ledger books exactly what the gate counted: a page without a readable receipt
+        # costs its estimate in the database too, never NULL.
+        request.meta[META_CHARGE] = {"pages": charge.pages, "cents": charge.cents, "source": charge.source}
         if charge.source == "estimate":
             self._inc("gate/budget/booked_from_estimate", charge.pages)
         self.stats.set_value("gate/budget/run_dollars", self.budget.run_cents() / 100)
         self.stats.set_value("gate/budget/run_pages", self.budget.run_pages())
+        return True
 
     def _retry(
         self, request: Request, court: str, why: str, retry_after: float | None, response: Response | None = None
@@ -375,6 +551,10 @@ class GateMiddleware:
     def _keep_for_next_night(self, request: Request) -> Request:
         self._inc("gate/refused/window")
         self._close_for_the_night()
+        if request.meta.get(META_AUTH):
+            # A login or logout is downloaded directly (engine.download_async), not from the
+            # queue: a request handed back would be downloaded again at once, forever.
+            raise WindowClosed(f"not sent, the harvest window is closed: {request.url}")
         kept = request.replace(dont_filter=True)
         kept.headers.pop(b"Cookie", None)  # a kept request may be saved (JOBDIR): never with the token
         return kept
@@ -406,9 +586,7 @@ class GateGuard:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        problems = _settings_problems(crawler.settings)
-        if problems:
-            raise GateBypassError("refusing to crawl: " + "; ".join(problems))
+        check_settings(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> GateGuard:
@@ -427,6 +605,7 @@ class _CourtLoad(DownloaderInterface):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
+        check_settings(crawler.settings)
         gate = crawler.get_downloader_middleware(GateMiddleware)
         if gate is None:
             raise GateBypassError("CourtFairPriorityQueue needs the gate middleware")
@@ -461,11 +640,52 @@ def _check_gate_is_last(settings: Any) -> None:
         raise GateBypassError(f"the gate must be the last downloader middleware; after it: {', '.join(later)}")
 
 
+def check_settings(settings: Any) -> None:
+    """GateBypassError when any setting removes or weakens the gate, however it was set.
+
+    Called by the gate itself, its guard extension, its queue and the spiders' base
+    class: removing one of them (``-s EXTENSIONS={}``) leaves the others to refuse.
+    """
+    problems = _settings_problems(settings)
+    if problems:
+        raise GateBypassError("refusing to crawl: " + "; ".join(problems))
+
+
+_GATE_OBJECTS = {S_WINDOW: WindowSpec, S_LIMITER: RateLimiter, S_BUDGET: Budget, S_CLOCK: Clock,
+                 S_BACKOFF: BackoffPolicy, S_BREAKER: CircuitBreaker, S_OVERRIDE: WindowOverride,
+                 S_DESTINATIONS: Destinations}  # fmt: skip
+
+
 def _settings_problems(settings: Any) -> list[str]:
     problems = []
+    for name in FORBIDDEN_SETTINGS:
+        if settings.get(name) not in (None, ""):
+            problems.append(f"{name} is not a setting (the only window override is harvester run --ignore-window REASON)")
+    for name, kind in _GATE_OBJECTS.items():
+        value = settings.get(name)
+        if value not in (None, "") and not isinstance(value, kind):
+            problems.append(f"{name} must be a {kind.__name__} built by harvester.run.settings.scrapy_settings, "
+                            f"not {type(value).__name__} {str(value)[:40]!r}")  # fmt: skip
+    if settings.getbool("REDIRECT_ENABLED") or settings.getbool("METAREFRESH_ENABLED"):
+        problems.append("REDIRECT_ENABLED and METAREFRESH_ENABLED must be off (a page must not send the harvest elsewhere)")
+    if settings.get("DOWNLOADER_CLIENTCONTEXTFACTORY", "SENTINEL") not in ("SENTINEL", None):
+        problems.append("DOWNLOADER_CLIENTCONTEXTFACTORY must be Scrapy's own (the TLS policy depends on it)")
+    https = {**(settings.getdict("DOWNLOAD_HANDLERS_BASE")), **(settings.getdict("DOWNLOAD_HANDLERS"))}.get("https")
+    if _path(https) not in ("scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+                            "scrapy.core.downloader.handlers.http.HTTPDownloadHandler",
+                            "harvester.gate.tls.CABundleDownloadHandler"):  # fmt: skip
+        problems.append(f"DOWNLOAD_HANDLERS https must be Scrapy's HTTP/1.1 handler or the harvester's CA-bundle one, not {https!r}")
     middlewares = settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
     if not any(_path(p) == GATE_PATH and o is not None for p, o in middlewares.items()):
         problems.append(f"{GATE_PATH} is not enabled in DOWNLOADER_MIDDLEWARES")
+    else:
+        order = next(o for p, o in middlewares.items() if _path(p) == GATE_PATH and o is not None)
+        later = [_path(p) for p, o in middlewares.items() if o is not None and o > order]
+        if later:
+            problems.append(f"the gate must be the last downloader middleware; after it: {', '.join(later)}")
+    extensions = settings.get_component_priority_dict_with_base("EXTENSIONS")
+    if not any(_path(p) == GUARD_PATH and o is not None for p, o in extensions.items()):
+        problems.append(f"{GUARD_PATH} is not enabled in EXTENSIONS")
     if _path(settings.get("SCHEDULER_PRIORITY_QUEUE")) != QUEUE_PATH:
         problems.append(f"SCHEDULER_PRIORITY_QUEUE must be {QUEUE_PATH}")
     if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"):

@@ -33,6 +33,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import math
+
+from harvester.config import default
 from harvester.errors import ConfigError
 from harvester.gate.clock import Clock
 from harvester.shared import SharedInSettings
@@ -45,12 +48,15 @@ MAX_SLACK_SECONDS = 0.25
 class RateLimits:
     """Request rates (per second), concurrency and burst. See the module docstring for why."""
 
-    per_court_per_second: float = 1 / 3
-    global_per_second: float = 1.0
-    per_court_concurrency: int = 1
+    per_court_per_second: float = default("rate", "per_court_per_second")
+    global_per_second: float = default("rate", "global_per_second")
+    per_court_concurrency: int = default("rate", "per_court_concurrency")
     burst: int = 1
 
     def __post_init__(self) -> None:
+        rates = (self.per_court_per_second, self.global_per_second)
+        if not all(isinstance(r, (int, float)) and math.isfinite(r) for r in rates):
+            raise ConfigError("rate limits must be finite numbers of requests per second (not NaN or infinity)")
         if self.per_court_per_second <= 0 or self.global_per_second <= 0:
             raise ConfigError("rate limits must be greater than 0 requests per second")
         if self.per_court_concurrency < 1 or self.burst < 1:

@@ -119,6 +119,26 @@ class CABundleDownloadHandler(HTTP11DownloadHandler):
         self._contextFactory = _CABundlePolicy(load_ca_bundle(ca_file))
 
 
+def probe_tls(host: str, port: int, ca_file: str | None = None, timeout: float = 15.0) -> str | None:
+    """One TLS handshake with ``host:port`` under the policy: why it is refused, or None when it is accepted.
+
+    Twisted reports a server that only speaks TLS 1.1 as a plain "connection lost", which
+    would be retried as a network fault; this names it. Connection errors return None
+    (the request itself will meet them and be retried as usual).
+    """
+    import socket
+
+    context = ssl_context(ca_file)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host):
+                return None
+    except ssl.SSLError as exc:
+        return describe_tls_error(exc) or f"TLS handshake failed ({_first_line(exc)})"
+    except OSError:
+        return None
+
+
 def describe_tls_error(exc: BaseException) -> str | None:
     """A short reason when ``exc`` (or anything it wraps) is a TLS failure, else None."""
     for inner in _causes(exc):

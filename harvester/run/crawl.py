@@ -27,6 +27,7 @@ from harvester.errors import (
     EXIT_OK,
     EXIT_OUTSIDE_WINDOW,
     EXIT_PARTIAL,
+    EXIT_TLS,
 )  # fmt: skip
 from harvester.gate.budget import Budget, BudgetCaps
 from harvester.gate.clock import Clock
@@ -50,7 +51,7 @@ COURT_LOOKUP_MAX_AGE = timedelta(days=7)
 TEXT_STATS = ("gate/breaker/blocked", "pacer/login_failure", STORE_ERROR)
 OUTCOME_EXIT = {
     "done": EXIT_OK, "window_closed": EXIT_OUTSIDE_WINDOW, "budget_exhausted": EXIT_BUDGET,
-    "login_failed": EXIT_LOGIN, "interrupted": EXIT_INTERRUPTED, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED,
+    "login_failed": EXIT_LOGIN, "tls_refused": EXIT_TLS, "interrupted": EXIT_INTERRUPTED, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED,
 }  # fmt: skip
 
 
@@ -216,6 +217,8 @@ async def crawl_sequence(
     watcher.cancel()
     if session is not None and session.failure:
         totals["pacer/login_failure"] = session.failure
+    if outcome == "login_failed" and session is not None and session.tls_refused:
+        outcome = "tls_refused"
     # Levels, not counters: the budget is one object shared by every crawler.
     totals["gate/budget/run_dollars"] = budget.run_cents() / 100
     totals["gate/budget/run_pages"] = budget.run_pages()
@@ -283,6 +286,7 @@ def _message(outcome: str, stats: dict[str, Any]) -> str:
         "window_closed": "the harvest window closed; the rest waits for the next night",
         "budget_exhausted": f"budget cap reached: {stats.get('gate/refused/budget', 0)} paid requests refused; the next run continues",
         "login_failed": f"PACER login failed: {stats.get('pacer/login_failure') or 'see the log'}",
+        "tls_refused": f"PACER login not attempted: {stats.get('pacer/login_failure') or 'TLS refused'}",
         "interrupted": "stopped by a signal; what was fetched is stored",
         "partial": "finished, but " + ("; ".join(
             ([f"courts blocked for the night: {blocked}"] if blocked else [])

@@ -96,6 +96,7 @@ class StorePipeline:
             db, url=item["url"], run_id=self.harvest.run_id, court_id=item["court"], method=item["method"],
             status=item["status"], size_bytes=item["size"], receipt=receipt, outcome=item["outcome"],
             reason=item["reason"], at=self.harvest.clock.now(), estimated_pages=item.get("estimated_pages"),
+            charge=item.get("charge"), in_flight_id=item.get("in_flight"),
         )  # fmt: skip
 
     def _courts(self, db: Any, item: dict[str, Any]) -> None:

@@ -7,11 +7,17 @@ same gate as every other request: window, rate limits, verified TLS.
 :class:`SessionMiddleware` adds the ``NextGenCSO`` cookie (and ``PacerSession`` for
 older servers, ``PacerClientCode`` when a client code is set) to requests marked
 ``meta["pacer_login"] = True`` at download time only, so the token is never part of a
-request that waits in a queue. A "please log in" page is retried once with the same
+request that waits in a queue, and only to the request's own court (``https``, the
+court's ``court_url`` base): a request for another host (a meta refresh, a hostile
+link) never carries it and is refused. A "please log in" page is retried once with the same
 token, then once after a new login (one login serves every request that held the
 expired token); a court whose login page outlives the fresh login is blocked for the
 night. Logins per run are capped (PACER suspends accounts for excessive
-authentication calls), and a refused password is never tried twice.
+authentication calls), and a refused password is never tried twice. A login service
+whose TLS the policy refuses (TLS 1.1 only, a bad certificate) is one handshake and a
+:class:`~harvester.errors.LoginTLSRefused` (its own exit code), not "unreachable".
+Every failure text is masked by value: a service that echoes the password in its
+error description cannot carry it into a message, the database or a file.
 """
 
 from __future__ import annotations
@@ -26,9 +32,13 @@ from scrapy import Request
 from scrapy.http import Response
 
 from harvester.credentials import Credentials, Secret
-from harvester.errors import LoginFailed
+from urllib.parse import urlsplit
+
+from harvester.cmecf import court_base
+from harvester.errors import LoginFailed, LoginTLSRefused
 from harvester.gate.attempts import retry_of
-from harvester.logs import register_secret
+from harvester.gate.tls import describe_tls_error
+from harvester.logs import mask, register_secret
 from harvester.parsers.login import is_login_page
 from harvester.shared import SharedInSettings
 
@@ -47,7 +57,8 @@ LOGIN_COURT = "pacer-login"  # the gate's rate-limit key for the authentication 
 class PacerSession(SharedInSettings):
     """The run's PACER session: token, login count and the logout at the end."""
 
-    def __init__(self, credentials: Credentials, login_url: str, logout_url: str, max_logins: int = 3) -> None:
+    def __init__(self, credentials: Credentials, login_url: str, logout_url: str, max_logins: int = 3,
+                 court_url: str = "") -> None:  # fmt: skip
         for secret in credentials.secrets():
             register_secret(secret)
         self.credentials = credentials
@@ -58,6 +69,8 @@ class PacerSession(SharedInSettings):
         self.token: Secret | None = None
         self.failure: str | None = None  # set once the password was refused: never retried
         self.refused = False  # PACER refused the credentials themselves (not the network, not the cap)
+        self.tls_refused = False  # the login service's TLS was refused: no credentials were sent
+        self.court_url = court_url  # the courts the session's cookie is for: court_base(court_url, court)
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -65,7 +78,22 @@ class PacerSession(SharedInSettings):
         """The run's session at ``endpoints``; None without credentials (free pages only)."""
         if credentials is None:
             return None
-        return cls(credentials, endpoints.login_url, endpoints.logout_url, config["login"]["max_logins_per_run"])
+        return cls(credentials, endpoints.login_url, endpoints.logout_url, config["login"]["max_logins_per_run"],
+                   court_url=endpoints.court_url)  # fmt: skip
+
+    def cookie_refusal(self, url: str, court: str) -> str | None:
+        """Why ``url`` may not carry the session cookie of ``court``, or None when it may."""
+        if not self.court_url:
+            return None
+        base = court_base(self.court_url, court)
+        want, got = urlsplit(base), urlsplit(url)
+        same_origin = (got.scheme, (got.hostname or "").lower(), got.port) == (
+            want.scheme, (want.hostname or "").lower(), want.port)
+        if got.scheme != "https" and want.scheme == "https":
+            return f"the session cookie only travels over https, not to {url}"
+        if not same_origin or not got.path.startswith(want.path):
+            return f"the session cookie is for {base} only, not {url}"
+        return None
 
     async def ensure(self, crawler: Any) -> Secret:
         """The current token, logging in first when there is none."""
@@ -93,10 +121,20 @@ class PacerSession(SharedInSettings):
             raise LoginFailed(self.failure)
         self.logins += 1
         crawler.stats.inc_value("pacer/logins")
+        from harvester.gate.middleware import GateRefused, TLSRefusedError
+
         try:
             response = await crawler.engine.download_async(self._login_request())
+        except GateRefused:
+            self.logins -= 1  # not sent (the window closed, the run is stopping): nothing was tried
+            raise
         except Exception as exc:  # the gate already retried transient faults: this is final
-            self.failure = f"PACER login service unreachable at {self.login_url}: {exc}"
+            tls = describe_tls_error(exc) or (str(exc) if isinstance(exc, TLSRefusedError) else None)
+            if tls is not None:
+                self.tls_refused = True
+                self.failure = mask(f"PACER login service refused by the TLS policy at {self.login_url}: {tls}")
+                raise LoginTLSRefused(self.failure) from None
+            self.failure = mask(f"PACER login service unreachable at {self.login_url}: {exc}")
             raise LoginFailed(self.failure) from None
         self.token = self._token_from(response)
         logger.info("Logged in to PACER as %s (login %d of at most %d this run)",
@@ -122,7 +160,7 @@ class PacerSession(SharedInSettings):
         description = str(reply.get("errorDescription") or "").strip()
         token = str(reply.get("nextGenCSO") or "")
         if result != "0" or not token:
-            self.failure = _login_failure_message(self.credentials, result, description)
+            self.failure = mask(_login_failure_message(self.credentials, result, description))
             self.refused = True
             raise LoginFailed(self.failure)
         register_secret(token)
@@ -151,7 +189,8 @@ def _auth_request(url: str, body: dict[str, str]) -> Request:
 
 
 def _login_failure_message(creds: Credentials, result: str, description: str) -> str:
-    # The description is PACER's own text about the account; it never echoes the password.
+    # The description is the service's own text; the caller masks it, since a hostile or
+    # broken service may echo the password in it.
     text = f"PACER login refused (loginResult {result or '?'}): {description or 'no reason given'}"
     lowered = description.lower()
     if ("otp" in lowered or "two-factor" in lowered or "one-time" in lowered) and not creds.otp_secret:
@@ -181,6 +220,13 @@ class SessionMiddleware:
         if self.session is None:
             raise LoginFailed("this report needs a PACER login, but no credentials are configured "
                               "(set PACER_USERNAME and PACER_PASSWORD)")
+        refusal = self.session.cookie_refusal(request.url, str(request.meta.get("court") or ""))
+        if refusal is not None:
+            from harvester.gate.middleware import DestinationRefused
+
+            self.crawler.stats.inc_value("gate/refused/destination")
+            logger.error("Not sent: %s", refusal)
+            raise DestinationRefused(f"gate refused {request.url}: {refusal}")
         token = await self.session.ensure(self.crawler)
         self._sent[id(request)] = token
         request.headers["Cookie"] = self._cookie(token)

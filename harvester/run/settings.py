@@ -10,6 +10,11 @@ so the gate and the safety switches are always there:
   PACER credentials);
 - AutoThrottle and Scrapy's RetryMiddleware off: the gate's rate limits and
   backoff replace them; ``DOWNLOAD_DELAY`` 0, since the gate spaces requests;
+- redirects and meta refreshes off (a hostile page must not send the harvest, or its
+  session cookie, anywhere): the gate refuses any request that still came from one;
+- the run's destinations (the ``[endpoints]`` hosts) for the gate's host check, and,
+  when a ``HARVEST`` is given, its database writer (paid requests stop while it cannot
+  write) and its ledger (each paid request is recorded in flight before it leaves);
 - one download slot per court (``request.meta["download_slot"] = court``, set
   by the gate) with the per-court concurrency, listed in ``DOWNLOAD_SLOTS``;
 - a polite ``USER_AGENT`` and the configured ``LOG_LEVEL``.
@@ -28,6 +33,7 @@ from harvester import __version__
 from harvester.gate.breaker import BackoffPolicy, BreakerPolicy, CircuitBreaker
 from harvester.gate.budget import Budget, BudgetCaps, Charge
 from harvester.gate.clock import Clock, SystemClock
+from harvester.gate.destinations import Destinations
 from harvester.gate.middleware import (
     GATE_ORDER,
     GATE_PATH,
@@ -38,8 +44,12 @@ from harvester.gate.middleware import (
     S_BUDGET,
     S_CLOCK,
     S_LIMITER,
+    S_DESTINATIONS,
+    S_LEDGER,
     S_OVERRIDE,
+    S_STORE,
     S_WINDOW,
+    WindowOverride,
 )
 from harvester.gate.ratelimit import RateLimiter, RateLimits
 from harvester.gate.tls import tls_settings
@@ -72,7 +82,8 @@ def scrapy_settings(
     wires the fee budget to the database. The budget, the rate limiter and the
     circuit breaker are objects in the settings: every crawler made from these
     settings (one run's spiders, one after the other) shares them. ``window_override`` is a per-run reason
-    to ignore the harvest window; it is logged as a warning and counted.
+    to ignore the harvest window (blank reasons and options taken as reasons are refused);
+    it is logged as a warning, counted, and recorded in the run's row of ``runs``.
     ``extra`` may add settings but not weaken the gate (the guard checks).
     """
     section = _sections(config)
@@ -82,15 +93,21 @@ def scrapy_settings(
         if spent_before is None:
             logger.warning("No record of this quarter's earlier spending was given: counting it as $0.00")
         budget = Budget(BudgetCaps.from_config(section("budget")), spent_before or (lambda _now: 0.0), on_charge)
-    if window_override:
-        logger.warning("This run will ignore the harvest window: %s", window_override)
+    override = WindowOverride(window_override) if window_override is not None else None
+    if override is not None:
+        logger.warning("This run will ignore the harvest window: %s", override.reason)
+    harvest = (extra or {}).get("HARVEST")
     ca_bundle = section("endpoints").get("ca_bundle") or None
     settings: dict[str, Any] = {
         # The gate and what it reads.
         "DOWNLOADER_MIDDLEWARES": {
             GATE_PATH: GATE_ORDER,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
         },
+        "REDIRECT_ENABLED": False,
+        "METAREFRESH_ENABLED": False,
         "EXTENSIONS": {GUARD_PATH: 0, "scrapy.extensions.throttle.AutoThrottle": None},
         "SCHEDULER_PRIORITY_QUEUE": QUEUE_PATH,
         S_WINDOW: WindowSpec.from_config(section("window")),
@@ -99,7 +116,10 @@ def scrapy_settings(
         S_CLOCK: clock,
         S_BACKOFF: BackoffPolicy.from_config(section("rate")),
         S_BREAKER: CircuitBreaker(BreakerPolicy.from_config(section("rate"))),
-        S_OVERRIDE: window_override or "",
+        S_OVERRIDE: override,
+        S_DESTINATIONS: Destinations.from_endpoints(section("endpoints")),
+        S_STORE: getattr(harvest, "writer", None),
+        S_LEDGER: _ledger_of(harvest),
         # Scrapy's own throttles, retries and slots: the gate decides instead.
         "AUTOTHROTTLE_ENABLED": False,
         "RETRY_ENABLED": False,
@@ -131,16 +151,27 @@ def scrapy_settings(
     return settings
 
 
+def _ledger_of(harvest: Any) -> Any:
+    if harvest is None or getattr(harvest, "writer", None) is None:
+        return None
+    from harvester.store.ledger import RunLedger
+
+    return RunLedger(harvest)
+
+
 def _sections(config: Any) -> Callable[[str], Mapping[str, Any]]:
-    """``config[section]`` as a mapping, or {} when absent (defaults apply)."""
+    """``config[section]`` as a mapping over the configuration's defaults (one set of defaults)."""
+    from harvester.config import defaults
+
+    base = defaults()
 
     def section(name: str) -> Mapping[str, Any]:
         if config is None:
-            return {}
+            return base.get(name, {})
         try:
-            return config[name]
+            return {**base.get(name, {}), **config[name]}
         except (KeyError, TypeError):
-            return {}
+            return base.get(name, {})
 
     return section
 

@@ -10,7 +10,9 @@ field names of the reference parses: case metadata, ``parties`` with their
 CSV: one row per docket entry, case columns repeated on each row
 (:data:`CSV_COLUMNS`); a case without entries gets one row with empty entry
 columns. Case dates are ``case_date_filed``/``case_date_terminated``, entry dates
-``date_filed``/``date_entered``.
+``date_filed``/``date_entered``. A text cell that a spreadsheet would run as a
+formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: a
+court page may say anything) is written with a leading apostrophe, so it stays text.
 """
 
 from __future__ import annotations
@@ -148,6 +150,18 @@ def write_jsonl(db: Database, out: TextIO, *, courts: Sequence[str] = (), cases:
     return count
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell that spreadsheets show as written: text that looks like a formula is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(db: Database, out: TextIO, *, courts: Sequence[str] = (), cases: Sequence[str] = ()) -> int:
     """Write one CSV row per docket entry (:data:`CSV_COLUMNS`) to ``out``; return the number of rows."""
     where, params = _case_filter(courts, cases)
@@ -161,7 +175,7 @@ def write_csv(db: Database, out: TextIO, *, courts: Sequence[str] = (), cases: S
     writer.writerow(CSV_COLUMNS)
     count = 0
     for row in db.execute(sql, params):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
         count += 1
     return count
 

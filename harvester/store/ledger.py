@@ -1,9 +1,19 @@
 """The harvest's ledger: runs, the audit log of requests, and money spent.
 
 Every request the harvester makes is one row in ``requests`` (URL with secrets
-removed, status, size, billable pages and cost from the transaction receipt),
-so the budget gates can ask :func:`quarter_spend` and :func:`run_spend` what
-has really been spent. Quarters are calendar quarters in Central time.
+removed, status, size, billable pages and cost), so the budget gate can ask
+:func:`quarter_spend` what has really been spent. Quarters are calendar quarters
+in Central time.
+
+The ledger books what the gate counted: the cost comes from the gate's charge
+(the receipt's, or the estimate when a paid page has no readable receipt), never
+NULL for a billed response. A paid request is written to ``in_flight`` before it
+is sent (:class:`RunLedger`); its ``requests`` row replaces it in one transaction.
+A row left there (the run was killed, or its database refused writes) is booked
+at its estimate by the next run (:func:`book_stranded`), and counts meanwhile.
+
+Every text the ledger writes (``runs.message``, ``runs.gates``, request reasons)
+is masked by value: a secret echoed by a server never reaches the database.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from harvester.logs import mask, mask_any
+from harvester.shared import SharedInSettings
 from harvester.store.connection import utc_timestamp, write_transaction
 
 CENTRAL = ZoneInfo("America/Chicago")
@@ -76,30 +88,118 @@ def redact_url(url: str | None) -> str | None:
 ABANDONED_MESSAGE = "the run stopped without finishing (killed or crashed); what it had stored is kept"
 
 
+STRANDED_REASON = "in flight when its run stopped (killed, or its database refused writes): booked at the gate's estimate"
+
+
 def close_abandoned_runs(db: Database, *, now: datetime | str | None = None) -> int:
-    """Mark runs still ``running`` as ``abandoned``; return how many.
+    """Mark runs still ``running`` as ``abandoned``, book their stranded purchases; return how many runs.
 
     Call it only while holding the run lock: then no run is really running, and a
     ``running`` row is what a killed process left behind.
     """
     at = utc_timestamp(now)
+
+    def work() -> int:
+        count = db.conn.execute(
+            "UPDATE runs SET outcome = 'abandoned', finished_at = ?, message = ? WHERE outcome = 'running'",
+            [at, ABANDONED_MESSAGE],
+        ).rowcount
+        book_stranded(db)
+        return count
+
+    return write_transaction(db, work)
+
+
+def book_stranded(db: Database) -> int:
+    """Book every ``in_flight`` row of a run no longer running in ``requests``, at its estimate."""
+
+    def work() -> int:
+        rows = db.conn.execute(
+            "SELECT f.id, f.run_id, f.at, f.court_id, f.method, f.url, f.estimated_pages, f.cost FROM in_flight f"
+            " LEFT JOIN runs ON runs.id = f.run_id WHERE coalesce(runs.outcome, '') <> 'running'"
+        ).fetchall()
+        for hold_id, run_id, at, court, method, url, pages, cost in rows:
+            db.conn.execute(
+                "INSERT INTO requests (run_id, at, court_id, method, url, status, bytes, billable_pages, cost, outcome,"
+                " reason, estimated_pages) VALUES (?,?,?,?,?,NULL,NULL,?,?,'stranded',?,?)",
+                [run_id, at, court, method, url, pages, cost, STRANDED_REASON, pages],
+            )  # fmt: skip
+            db.conn.execute("DELETE FROM in_flight WHERE id = ?", [hold_id])
+        for run_id in {row[1] for row in rows if row[1] is not None}:
+            db.conn.execute(
+                "UPDATE runs SET cost = (SELECT coalesce(round(sum(cost), 2), 0) FROM requests WHERE run_id = ?),"
+                " billable_pages = (SELECT coalesce(sum(billable_pages), 0) FROM requests WHERE run_id = ?),"
+                " requests = (SELECT count(*) FROM requests WHERE run_id = ?) WHERE id = ?",
+                [run_id, run_id, run_id, run_id],
+            )
+        return len(rows)
+
+    return write_transaction(db, work)
+
+
+def hold_in_flight(db: Database, *, run_id: int | None, court_id: str, method: str, url: str, pages: int,
+                   at: datetime | str | None = None) -> int:  # fmt: skip
+    """Record a paid request about to be sent, at its estimate; return the row id."""
+    row = [run_id, utc_timestamp(at), court_id.lower(), method.upper(), redact_url(url), pages, pages / 10]
     return write_transaction(
         db,
         lambda: db.conn.execute(
-            "UPDATE runs SET outcome = 'abandoned', finished_at = ?, message = ? WHERE outcome = 'running'",
-            [at, ABANDONED_MESSAGE],
-        ).rowcount,
+            "INSERT INTO in_flight (run_id, at, court_id, method, url, estimated_pages, cost) VALUES (?,?,?,?,?,?,?)",
+            row,
+        ).lastrowid,
     )
 
 
-def start_run(db: Database, *, now: datetime | str | None = None, mode: str = "pacer") -> int:
+def release_in_flight(db: Database, hold_id: int) -> None:
+    """Forget an in-flight row whose request was not billed (not sent, an error page, no answer)."""
+    write_transaction(db, lambda: db.conn.execute("DELETE FROM in_flight WHERE id = ?", [hold_id]))
+
+
+def record_window_override(db: Database, run_id: int, reason: str) -> None:
+    """Record in ``runs`` that (and why) ``run_id`` ignored the harvest window."""
+    write_transaction(db, lambda: db.conn.execute("UPDATE runs SET window_override = ? WHERE id = ?",
+                                                  [mask(reason), run_id]))  # fmt: skip
+
+
+class RunLedger(SharedInSettings):
+    """The gate's handle on the ledger of one run (``GATE_LEDGER``), writing through the run's writer."""
+
+    def __init__(self, harvest: Any) -> None:
+        self.harvest = harvest
+        self._override: str | None = None
+
+    async def hold(self, court: str, method: str, url: str, pages: int) -> int:
+        self._flush_override()
+        return await self.harvest.writer.run(
+            lambda db: hold_in_flight(db, run_id=self.harvest.run_id, court_id=court, method=method, url=url,
+                                      pages=pages, at=self.harvest.clock.now())  # fmt: skip
+        )
+
+    async def release(self, hold_id: int) -> None:
+        await self.harvest.writer.run(lambda db: release_in_flight(db, hold_id))
+
+    def record_override(self, reason: str) -> None:
+        self._override = reason
+        self._flush_override()
+
+    def _flush_override(self) -> None:
+        if self._override is not None and self.harvest.run_id is not None:
+            record_window_override(self.harvest.db, self.harvest.run_id, self._override)
+            self._override = None
+
+
+def start_run(db: Database, *, now: datetime | str | None = None, mode: str = "pacer",
+              window_override: str | None = None) -> int:  # fmt: skip
     """Open a row in ``runs`` (outcome ``running``) and return its id.
 
-    ``mode`` is ``pacer`` for real PACER or ``sandbox`` for the local sandbox.
+    ``mode`` is ``pacer`` for real PACER or ``sandbox`` for the local sandbox;
+    ``window_override`` the reason the run ignores the harvest window, if it does.
     """
     at = utc_timestamp(now)
+    reason = mask(window_override) if window_override else None
     return write_transaction(
-        db, lambda: db.conn.execute("INSERT INTO runs (started_at, mode) VALUES (?, ?)", [at, mode]).lastrowid
+        db, lambda: db.conn.execute("INSERT INTO runs (started_at, mode, window_override) VALUES (?, ?, ?)",
+                                    [at, mode, reason]).lastrowid  # fmt: skip
     )
 
 
@@ -119,26 +219,35 @@ def record_request(
     reason: str | None = None,
     at: datetime | str | None = None,
     estimated_pages: int | None = None,
+    charge: Mapping[str, Any] | None = None,
+    in_flight_id: int | None = None,
 ) -> int:
     """Append one request to the audit log; return its id.
 
-    The URL is stored through :func:`redact_url`. ``receipt`` is the receipt
-    parse (``billable_pages``, ``cost``); explicit ``billable_pages``/``cost``
-    win over it. Never pass credentials in ``reason``.
+    The URL is stored through :func:`redact_url`. ``charge`` is what the gate booked
+    (``pages``, ``cents``): it wins, so the ledger sums what the gate counted.
+    Otherwise ``receipt`` (the receipt parse) gives the figures, and explicit
+    ``billable_pages``/``cost`` win over it. ``in_flight_id`` is the request's
+    ``in_flight`` row, removed in the same transaction. ``reason`` is masked.
     """
     receipt = receipt or {}
     pages = _int(billable_pages if billable_pages is not None else receipt.get("billable_pages"))
     dollars = _dollars(cost if cost is not None else receipt.get("cost"))
+    if charge:
+        pages, dollars = int(charge["pages"]), int(charge["cents"]) / 100
     row = [run_id, utc_timestamp(at), court_id.lower() if court_id else None, method.upper(), redact_url(url),
-           status, size_bytes, pages, dollars, outcome, reason, estimated_pages]  # fmt: skip
-    return write_transaction(
-        db,
-        lambda: db.conn.execute(
+           status, size_bytes, pages, dollars, outcome, mask(reason) if reason else reason, estimated_pages]  # fmt: skip
+
+    def work() -> int:
+        if in_flight_id is not None:
+            db.conn.execute("DELETE FROM in_flight WHERE id = ?", [in_flight_id])
+        return db.conn.execute(
             "INSERT INTO requests (run_id, at, court_id, method, url, status, bytes, billable_pages, cost,"
             " outcome, reason, estimated_pages) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             row,
-        ).lastrowid,
-    )
+        ).lastrowid
+
+    return write_transaction(db, work)
 
 
 def finish_run(
@@ -172,7 +281,7 @@ def finish_run(
             "UPDATE runs SET finished_at = ?, outcome = ?, cases_checked = ?, cases_changed = ?, entries_added = ?,"
             " requests = ?, billable_pages = ?, cost = ?, gates = ?, message = ? WHERE id = ?",
             [at, outcome, cases_checked, cases_changed, added, requests, pages, round(cost, 2),
-             json.dumps(dict(gates)) if gates else None, message, run_id],
+             json.dumps(mask_any(dict(gates))) if gates else None, mask(message) if message else message, run_id],
         )  # fmt: skip
         if cursor.rowcount != 1:
             raise ValueError(f"no run {run_id}")
@@ -195,9 +304,11 @@ def quarter_bounds(now: datetime | None = None) -> tuple[str, str]:
 
 
 def quarter_spend(db: Database, now: datetime | None = None, mode: str = "pacer") -> float:
-    """Dollars spent (receipt costs of logged requests) in the quarter containing ``now``.
+    """Dollars spent in the quarter containing ``now``: the gate's bookings of logged requests.
 
-    Only runs of ``mode`` count: the sandbox's play money is not the account's spending.
+    Paid requests still in ``in_flight`` for a run that is no longer running (not
+    booked yet: see :func:`book_stranded`) count at their estimate. Only runs of
+    ``mode`` count: the sandbox's play money is not the account's spending.
     """
     start, end = quarter_bounds(now)
     total = db.execute(
@@ -205,5 +316,10 @@ def quarter_spend(db: Database, now: datetime | None = None, mode: str = "pacer"
         " WHERE r.at >= ? AND r.at < ? AND coalesce(runs.mode, 'pacer') = ?",
         [start, end, mode],
     ).fetchone()[0]
-    return round(total, 2)
+    stranded = db.execute(
+        "SELECT coalesce(sum(f.cost), 0) FROM in_flight f LEFT JOIN runs ON runs.id = f.run_id"
+        " WHERE f.at >= ? AND f.at < ? AND coalesce(runs.mode, 'pacer') = ? AND coalesce(runs.outcome, '') <> 'running'",
+        [start, end, mode],
+    ).fetchone()[0]
+    return round(total + stranded, 2)
 

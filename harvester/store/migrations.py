@@ -271,7 +271,27 @@ def _v4_estimates(db: Database) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN estimated_pages INTEGER")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates]
+def _v5_fail_closed(db: Database) -> None:
+    # The reason a run ignored the harvest window (NULL: it did not), and the paid
+    # requests on the wire: a run killed mid-request leaves their row here, booked
+    # at the gate's estimate by the next run (harvester.store.ledger.book_stranded).
+    db.execute("ALTER TABLE runs ADD COLUMN window_override TEXT")
+    db.executescript("""
+CREATE TABLE in_flight (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    at TEXT NOT NULL,
+    court_id TEXT,
+    method TEXT NOT NULL DEFAULT 'GET',
+    url TEXT,                           -- credentials and secret query values removed
+    estimated_pages INTEGER NOT NULL,
+    cost REAL NOT NULL                  -- dollars: the gate's reservation
+);
+""")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates,
+                                                _v5_fail_closed]
 LATEST = len(MIGRATIONS)
 
 

@@ -3,6 +3,12 @@
 Writes wait (bounded, with tenacity) while a researcher's query holds a lock; doing
 that in Scrapy's reactor thread would freeze every download, so the pipeline hands
 each write to this thread and awaits it.
+
+The writer is also the gate's store (``GATE_STORE``): once a write failed (locked
+past ``database.lock_wait_seconds``, disk full, read-only file) :meth:`refusal` says
+why, and the gate sends no paid request after that. While a write waits for a lock,
+the gate's own in-flight record of the next paid request waits behind it in this
+thread's queue: nothing paid is sent until the database takes writes again.
 """
 
 from __future__ import annotations
@@ -12,14 +18,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+import sqlite3
+
 from sqlite_utils import Database
 
-from harvester.store.connection import open_db
+from harvester.shared import SharedInSettings
+from harvester.store.connection import DatabaseLocked, open_db
 
 T = TypeVar("T")
 
 
-class DatabaseWriter:
+class DatabaseWriter(SharedInSettings):
     """A single writer thread owning one connection to the harvest database."""
 
     def __init__(self, path: str | Path, lock_wait: float | None = None) -> None:
@@ -27,6 +36,11 @@ class DatabaseWriter:
         self.lock_wait = lock_wait
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._db: Database | None = None
+        self.failure: str | None = None
+
+    def refusal(self) -> str | None:
+        """Why the database refuses writes (the first failure), or None while it takes them."""
+        return self.failure
 
     def _connection(self) -> Database:
         if self._db is None:
@@ -36,7 +50,15 @@ class DatabaseWriter:
     async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``work(db, *args, **kwargs)`` on the writer thread and await its result."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, lambda: work(self._connection(), *args, **kwargs))
+        return await loop.run_in_executor(self._pool, lambda: self._guarded(work, *args, **kwargs))
+
+    def _guarded(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return work(self._connection(), *args, **kwargs)
+        except (DatabaseLocked, sqlite3.Error) as exc:
+            if self.failure is None:
+                self.failure = str(exc) if isinstance(exc, DatabaseLocked) else f"{type(exc).__name__}: {exc}"
+            raise
 
     def close(self) -> None:
         def close_db() -> None:
