@@ -63,7 +63,8 @@ def _toml(value) -> str:
     return json.dumps(str(value))
 
 
-def write_config(path: Path, sandbox: Sandbox, scenario: MonthScenario, watched: list[str], budget: dict | None) -> None:
+def write_config(path: Path, sandbox: Sandbox, scenario: MonthScenario, watched: list[str], budget: dict | None,
+                 rate: dict | None = None) -> None:  # fmt: skip
     """The harvester config: sandbox endpoints, the watch list, fast rates, and a budget or the defaults."""
     cfg = sandbox.config
     by_key = {"/".join(scenario.case_key(c)): c for c in scenario.cases}
@@ -85,7 +86,7 @@ def write_config(path: Path, sandbox: Sandbox, scenario: MonthScenario, watched:
         "database": {"path": str(work / "pacer.db")},
         "log": {"file": str(work / "harvester.log")},
         "harvest": {"state_dir": str(work / "state")},
-        "rate": SANDBOX_RATE,
+        "rate": {**SANDBOX_RATE, **(rate or {})},
     }  # fmt: skip
     if budget is not None:
         sections["budget"] = budget
@@ -128,8 +129,11 @@ def _ledger_pages(db_path: Path) -> int | None:
 
 
 def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, timeout: float = 1800.0,
-              log=print) -> dict:  # fmt: skip
-    """Run the nightly harvest every night of ``scenario``; return the figures (see the module docstring)."""
+              rate: dict | None = None, log=print) -> dict:  # fmt: skip
+    """Run the nightly harvest every night of ``scenario``; return the figures (see the module docstring).
+
+    ``budget`` None keeps the shipped [budget] defaults; ``rate`` adds [rate] keys (tests: quick retries).
+    """
     nights = scenario.settings.nights
     watch = scenario.initial_watch()
     cap = (budget or SHIPPED_BUDGET)["run_dollars"]
@@ -144,10 +148,9 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
         env = _env(sandbox)
         for night in range(nights):
             start = scenario.night_start(night)
-            if sandbox.now() < start:
-                sandbox.advance(to=start)
+            sandbox.to_night(night)
             watched = [k for k, n in watch.items() if n <= night]
-            write_config(config, sandbox, scenario, watched, budget)
+            write_config(config, sandbox, scenario, watched, budget, rate)
             mark = len(sandbox.request_log.records())
             began = time.monotonic()
             result = subprocess.run([sys.executable, "-m", "harvester.cli", "run", "--config", str(config)], cwd=workdir,

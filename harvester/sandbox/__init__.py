@@ -243,6 +243,13 @@ class Sandbox:
         """Move sandbox time forward (cases grow accordingly); return the new now."""
         return self.clock.advance(hours=hours, to=to)
 
+    def to_night(self, night: int) -> datetime:
+        """Month mode: move the clock to the start of ``night`` (no move if it has begun); return now."""
+        if self.month is None:
+            raise SandboxError("to_night() needs a month sandbox: Sandbox(month=MonthScenario(...))")
+        start = self.month.night_start(night)
+        return self.clock.advance(to=start) if self.clock.now() < start else self.clock.now()
+
     def now(self) -> datetime:
         """Sandbox now (America/Chicago)."""
         return self.clock.now()

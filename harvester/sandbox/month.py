@@ -364,12 +364,19 @@ class MonthScenario:
 
     # ------------------------------------------------------------- serving
     def lookup_bytes(self) -> bytes:
-        """The court lookup as served: courts without a feed have no ``rss_url``."""
+        """The court lookup as served: courts without a feed have no ``rss_url``, the others have one."""
         doc = json.loads(self._lookup)
         for record in doc["data"]:
-            feed = self.feeds.get(court_id_of(record) or "")
-            if feed is not None and feed["kind"] == "none":
+            court_id = court_id_of(record) or ""
+            feed = self.feeds.get(court_id)
+            if feed is None:
+                continue
+            if feed["kind"] == "none":
                 record.pop("rss_url", None)
+            elif not record.get("rss_url"):
+                court = self.courts[court_id]
+                path = f"{court.servlet_path}?servlet=RSSGenerator" if court.kind == "appellate" else "cgi-bin/rss_outside.pl"
+                record["rss_url"] = f"{court.host}/{path}"
         return json.dumps(doc).encode()
 
     def feed_state(self, court_id: str, night: int) -> str:
@@ -587,3 +594,4 @@ def dump_truth(scenario: MonthScenario, when: str | datetime | float, keys: Iter
         wanted = set(keys)
         truth = {k: v for k, v in truth.items() if k in wanted}
     return {"at": datetime.fromtimestamp(_timestamp(when), CHICAGO).isoformat(), "plan": scenario.describe(), "cases": truth}
+
