@@ -27,6 +27,7 @@ from .clock import TIMEZONE_NAME, SandboxClock
 from .content import load_real_cases
 from .courts import DATA_DIR, LOOKUP_PATH, Catalog, load_courts
 from .faults import FaultInjector, FaultRule
+from .month import MonthScenario
 from .login import Account, LoginService, LoginSettings, default_accounts
 from .requestlog import LOG_NAME, RequestLog, RequestLogWriter
 from .server import HTTPServer
@@ -36,6 +37,7 @@ from .tls import TLS_MODES, server_context
 __all__ = [
     "Account",
     "DEFAULT_SYNTHETIC_COURTS",
+    "MonthScenario",
     "RequestLog",
     "Sandbox",
     "SandboxError",
@@ -75,10 +77,12 @@ class Sandbox:
         big_docket_entries: int = 500,
         real_pages: bool = True,
         court_lookup: str | Path | None = None,
+        month: MonthScenario | None = None,
     ) -> None:
         if tls_mode not in TLS_MODES:
             raise SandboxError(f"unknown TLS mode {tls_mode!r}; choose one of {', '.join(TLS_MODES)}")
         self.host, self.port, self.tls_mode = host, port, tls_mode
+        self.month = month
         self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="pacer-sandbox-"))
         self.state_dir.mkdir(parents=True, exist_ok=True)
         lookup_path = Path(court_lookup) if court_lookup else LOOKUP_PATH
@@ -86,6 +90,8 @@ class Sandbox:
             self._lookup_bytes = lookup_path.read_bytes()
         except OSError as exc:
             raise SandboxError(f"cannot read court lookup {lookup_path}: {exc.strerror}") from None
+        if month is not None:  # the month brings its courts, cases, start and lookup
+            self._lookup_bytes, courts, start, real_pages = month.lookup_bytes(), month.settings.courts, month.start, False
         court_map = load_courts(self._lookup_bytes)
         unknown = [c for c in courts if c not in court_map]
         if unknown:
@@ -98,7 +104,7 @@ class Sandbox:
             LoginSettings(token_ttl=token_ttl, max_failures=max_failures, lockout_seconds=lockout_seconds),
         )
         real = load_real_cases(court_map) if real_pages else []
-        self.synthetic = self._synthetic(court_map, real, SyntheticSettings(
+        self.synthetic = month or self._synthetic(court_map, real, SyntheticSettings(
             seed=seed, courts=tuple(courts), cases=cases, mean_entries=mean_entries, growth_per_day=growth_per_day,
         ))
         self.catalog = Catalog(court_map, [*real, *(self.synthetic.cases if self.synthetic else [])])
@@ -183,7 +189,7 @@ class Sandbox:
             clock=self.clock, login=self.login, faults=self.faults, catalog=self.catalog,
             synthetic=self.synthetic, court_lookup=self._lookup_bytes,
             please_log_in=(DATA_DIR / "please_log_in.html").read_text(encoding="latin-1"),
-            big_docket_entries=self.big_docket_entries, config=lambda: self.config,
+            big_docket_entries=self.big_docket_entries, config=lambda: self.config, month=self.month,
         )
         server = HTTPServer(app.handle, server_context(self.tls_mode, self.state_dir), self.host, self.port, self._log.write)
         try:
@@ -237,6 +243,13 @@ class Sandbox:
         """Move sandbox time forward (cases grow accordingly); return the new now."""
         return self.clock.advance(hours=hours, to=to)
 
+    def to_night(self, night: int) -> datetime:
+        """Month mode: move the clock to the start of ``night`` (no move if it has begun); return now."""
+        if self.month is None:
+            raise SandboxError("to_night() needs a month sandbox: Sandbox(month=MonthScenario(...))")
+        start = self.month.night_start(night)
+        return self.clock.advance(to=start) if self.clock.now() < start else self.clock.now()
+
     def now(self) -> datetime:
         """Sandbox now (America/Chicago)."""
         return self.clock.now()
@@ -272,4 +285,5 @@ class Sandbox:
 
     def cases(self, court: str | None = None) -> list[dict]:
         """The cases served (as ``GET /sandbox/cases`` lists them)."""
-        return [case_info(c) for c in self.catalog.cases(court)]
+        now_ts = self.clock.timestamp()
+        return [case_info(c) for c in self.catalog.cases(court) if getattr(c, "filed_ts", 0.0) <= now_ts]

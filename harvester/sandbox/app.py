@@ -31,6 +31,7 @@ from .login import LoginService
 from .reports import QueryError, encode_page, error_page, finish, parse_appellate_query, parse_query
 from .requestlog import mask_params
 from .server import Request, Response
+from .month import DOCKET_ENDPOINTS, MonthCase, MonthScenario, dump_truth
 from .synthetic import DAY, SyntheticCase, SyntheticCourts
 
 JSON = "application/json"
@@ -92,6 +93,7 @@ class SandboxApp:
         please_log_in: str,
         big_docket_entries: int,
         config: Callable[[], dict],
+        month: MonthScenario | None = None,
     ) -> None:
         self.clock, self.login, self.faults, self.catalog = clock, login, faults, catalog
         self.synthetic = synthetic
@@ -99,6 +101,8 @@ class SandboxApp:
         self.please_log_in = please_log_in
         self.big_docket_entries = big_docket_entries
         self.config = config
+        self.month = month
+        self._docket_reports: dict[int, int] = {}  # month mode: docket reports per night
         self._synthetic_by_court: dict[str, list[SyntheticCase]] = {}
         for case in synthetic.cases if synthetic else ():
             self._synthetic_by_court.setdefault(case.court.court_id, []).append(case)
@@ -125,6 +129,8 @@ class SandboxApp:
     ) -> Response:
         """Answer with ``produce(request, fields, record, court)``, unless a fault says otherwise."""
         plan = self.faults.plan(scope, endpoint)
+        if self.month is not None and plan.terminal is None and scope not in ("login", "lookup"):
+            plan.terminal = self._month_fault(scope, endpoint)
         if plan.delay:
             await asyncio.sleep(plan.delay)
         fields, media = form_fields(request)
@@ -140,6 +146,25 @@ class SandboxApp:
             response = self._terminal(rule, court)
         response.log = record
         return response
+
+    def _month_fault(self, court_id: str, endpoint: str):
+        """Month mode: tonight's failing feed or court outage; expire tokens when the month says so."""
+        now_ts = self.clock.timestamp()
+        rule = self.month.fault(court_id, endpoint, now_ts)
+        if rule is None and endpoint in DOCKET_ENDPOINTS:
+            night = self.month.night_of(now_ts)
+            count = self._docket_reports[night] = self._docket_reports.get(night, 0) + 1
+            expiry = self.month.events["token_expiry"]
+            if night == expiry["night"] and count == expiry["after_docket_reports"] + 1:
+                self.login.expire_tokens()
+        return rule
+
+    def _visible(self, case):
+        """The case as the court shows it now, or None before it is filed (month mode)."""
+        if case is None or not isinstance(case, MonthCase):
+            return case
+        now_ts = self.clock.timestamp()
+        return case.at(now_ts) if case.filed_ts <= now_ts else None
 
     def _terminal(self, rule, court: Court | None) -> Response:
         """The response of a fault that replaces the real answer."""
@@ -285,15 +310,18 @@ class SandboxApp:
     def _case_from_form(self, court: Court, fields: dict):
         case_id = str(fields.get("all_case_ids") or fields.get("_query") or "").strip()
         if case_id and case_id.isdigit():
-            found = self.catalog.get(court.court_id, case_id)
+            found = self._visible(self.catalog.get(court.court_id, case_id))
             if found is not None:
                 return found
         number = str(fields.get("case_num") or "").strip()
         if number:
-            matches = self.catalog.search(court.court_id, number)
+            matches = self._search(court.court_id, number)
             if len(matches) == 1:
                 return matches[0]
         return None
+
+    def _search(self, court_id: str, number: str) -> list:
+        return [c for c in map(self._visible, self.catalog.search(court_id, number)) if c is not None]
 
     def _iquery(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
         login_id, _ = self._session(request)
@@ -308,7 +336,7 @@ class SandboxApp:
     def _possible_case_numbers(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
         number = fields.get("_query") or fields.get("case_num") or ""
         login_id, _ = self._session(request)
-        xml = markup.possible_case_numbers(number, self.catalog.search(court.court_id, number), login_id is not None)
+        xml = markup.possible_case_numbers(number, self._search(court.court_id, number), login_id is not None)
         return Response(200, xml.encode("latin-1", errors="xmlcharrefreplace"), "text/xml")
 
     def _appellate_docket(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
@@ -316,7 +344,7 @@ class SandboxApp:
         if login_id is None:
             return self._html(self._login_page(court))
         case_num = str(fields.get("caseNum") or "").strip()
-        case = self.catalog.by_case_number(court.court_id, case_num)
+        case = self._visible(self.catalog.by_case_number(court.court_id, case_num))
         if case is None:
             return self._html(pages.appellate_not_found(court.court_id, case_num))
         record["case"] = case.case_number
@@ -336,6 +364,13 @@ class SandboxApp:
     def _rss(self, request: Request, fields: dict, record: dict, court: Court) -> Response:
         now_ts = self.clock.timestamp()
         cases = self._synthetic_by_court.get(court.court_id)
+        if self.month is not None and court.court_id in self.month.feeds:
+            feed = self.month.feeds[court.court_id]
+            if feed["kind"] == "none":
+                return Response(404, encode_page(pages.message_page("Not Found", "<h3>Not Found</h3>", court.kind)))
+            items = self.month.feed_items(court.court_id, now_ts)
+            record["entries"] = len(items)
+            return Response(200, markup.rss_feed(court, items, now_ts, feed["types"]), "application/rss+xml")
         if cases:
             items = [(c, e) for c in cases for e in c.timeline(now_ts) if e.ts > now_ts - DAY]
             body = markup.rss_feed(court, items, now_ts)
@@ -370,7 +405,13 @@ class SandboxApp:
             return self.config()
         if name == "cases" and request.method == "GET":
             court = dict(parse_qsl(request.query)).get("court")
-            return [case_info(c) for c in self.catalog.cases(court)]
+            return [case_info(c) for c in map(self._visible, self.catalog.cases(court)) if c is not None]
+        if name == "month" and request.method == "GET" and self.month is not None:
+            return self.month.describe()
+        if name == "truth" and request.method == "GET" and self.month is not None:
+            params = dict(parse_qsl(request.query))
+            keys = params["cases"].split(",") if params.get("cases") else None
+            return dump_truth(self.month, params.get("at") or self.clock.timestamp(), keys)
         return None
 
 

@@ -21,6 +21,11 @@ from .reports import DocketQuery, Report
 from .synthetic import CIRCUITS, Entry, Party, SyntheticCase, mdy
 
 
+def _sealed(entry: Entry) -> bool:
+    """A sealed entry (month mode): its number shows without a link."""
+    return getattr(entry, "edit", None) is not None and entry.edit[1] == "sealed"
+
+
 # --------------------------------------------------------------------------- district
 def _district_party_rows(parties: list[Party], query: DocketQuery) -> str:
     out = []
@@ -56,6 +61,8 @@ def _district_rows(case: SyntheticCase, entries: list[Entry]) -> list[str]:
         text = text_of(entry)[1]
         if entry.number is None:
             number_cell = "&nbsp;"
+        elif _sealed(entry):
+            number_cell = f"{entry.number}&nbsp;"
         else:
             n_att = (entry.h >> 56) % 4
             seq, (doc, *attachments) = entry.seq, doc_ids(entry, n_att)
@@ -142,6 +149,8 @@ def _bankruptcy_rows(case: SyntheticCase, entries: list[Entry]) -> list[str]:
     for entry in entries:
         if entry.number is None:
             link = "&nbsp;"
+        elif _sealed(entry):
+            link = str(entry.number)
         else:
             link = (
                 f"<a href='{host}/doc1/{doc_id(entry)}?caseid={cid}&de_seq_num={entry.seq}"
@@ -239,6 +248,8 @@ def _appellate_docket(case: SyntheticCase, entries: list[Entry], query: DocketQu
         _, text = case.entry_text(entry)
         if entry.number is None:
             link = "&nbsp;&nbsp;"
+        elif _sealed(entry):
+            link = str(entry.number)
         else:
             doc = case.doc_id(entry)
             link = (
@@ -341,17 +352,17 @@ def _rfc822(ts: float) -> str:
     return format_datetime(datetime.fromtimestamp(ts, timezone.utc), usegmt=True)
 
 
-def rss_feed(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: float) -> bytes:
-    """The court's RSS 2.0 feed (ISO-8859-1), newest item first."""
+def rss_feed(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all") -> bytes:
+    """The court's RSS 2.0 feed (ISO-8859-1), newest item first; ``types`` as its channel says."""
     if court.kind == "appellate":
-        return _appellate_rss(court, items, now_ts)
+        return _appellate_rss(court, items, now_ts, types)
     host = court.host
     out = [
         '<?xml version="1.0" encoding="ISO-8859-1"?>\n\n<rss version="2.0"\n'
         '    xmlns:atom="http://www.w3.org/2005/Atom"\n xmlns:blogChannel="http://backend.userland.com/blogChannelModule"\n>\n\n<channel>\n\n'
         f'    <atom:link href="{host}/cgi-bin/rss_outside.pl" rel="self" type="application/rss+xml" />\n\n'
         f"<title>{escape(court.title)} - Recent Entries</title>\n<link>{host}</link>\n"
-        f"<description>Docket entries of type: all</description>\n<lastBuildDate>{_rfc822(now_ts)}</lastBuildDate>\n\n"
+        f"<description>Docket entries of type: {escape(types)}</description>\n<lastBuildDate>{_rfc822(now_ts)}</lastBuildDate>\n\n"
     ]
     for case, entry in sorted(items, key=lambda item: -item[1].ts):
         short, _ = case.entry_text(entry)
@@ -371,14 +382,14 @@ def rss_feed(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: flo
     return "".join(out).encode("latin-1", errors="xmlcharrefreplace")
 
 
-def _appellate_rss(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: float) -> bytes:
+def _appellate_rss(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all") -> bytes:
     circuit = CIRCUITS.get(court.court_id, court.court_id.upper())
     servlet = f"{court.host}/{court.servlet_path}"
     out = [
         "<?xml version='1.0' encoding='ISO-8859-1'?>\n\n"
         '<rss version="2.0" xmlns:blogChannel="http://backend.userland.com/blogChannelModule">\n\n<channel>\n'
         f"\t<title>United States Court of Appeals for the {circuit} Circuit - Recent Entries</title>\n"
-        f"\t<link>{court.host}</link>\n\t<description>Docket entries of type: all</description>\n"
+        f"\t<link>{court.host}</link>\n\t<description>Docket entries of type: {escape(types)}</description>\n"
         f"\t<lastBuildDate>{_rfc822(now_ts)}</lastBuildDate>\n"
     ]
     for case, entry in sorted(items, key=lambda item: -item[1].ts):
