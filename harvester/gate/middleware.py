@@ -65,7 +65,7 @@ from harvester.gate.tls import describe_tls_error, tls_refused
 from harvester.gate.window import Window, WindowSpec, format_both
 from harvester.parsers.login import is_login_page
 from harvester.parsers.receipt import parse_receipt
-from harvester.run.session import META_LOGIN
+from harvester.run.session import META_LOGIN, META_SESSION_END
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +201,8 @@ class GateMiddleware:
     async def process_request(self, request: Request) -> Request | None:
         court, pages = self._contract(request)
         request.meta["download_slot"] = court
+        if request.meta.get(META_SESSION_END) and pages == 0:
+            return await self._send_session_end(request, court)
         if self.stopping:
             self._inc("gate/refused/stopping")
             raise StopRequested(f"not sent, the run is stopping: {request.url}")
@@ -234,6 +236,14 @@ class GateMiddleware:
             return self._keep_for_next_night(request)
         self._held[id(request)] = (court, reservation)
         request.meta[META_SENT_AT] = sent_at
+        self._inc("gate/sent")
+        return None
+
+    async def _send_session_end(self, request: Request, court: str) -> None:
+        """The logout goes out even after the window closed (or a stop): it fetches nothing and
+        costs nothing, and a session left open is worse. Still paced, still over verified TLS."""
+        self._held[id(request)] = (court, self._reserve(court, 0, request))
+        request.meta[META_SENT_AT] = await self.limiter.acquire(court, None)
         self._inc("gate/sent")
         return None
 

@@ -107,7 +107,7 @@ async def harvest_async(
     finally:
         writer.close()
     if session is not None and not target.sandbox:
-        remember_refusal(RefusedLogins(state_dir), session, target, clock)
+        remember_refusal(RefusedLogins(state_dir), session, clock)
     gates = {k: v for k, v in stats.items() if k.startswith(("gate/", "pacer/"))}
     message = _message(outcome, stats)
     summary = ledger.finish_run(db, run_id, outcome=outcome, cases_checked=harvest.counters["cases_checked"],
@@ -118,11 +118,10 @@ async def harvest_async(
     return RunResult(run_id, outcome, result, message)
 
 
-def remember_refusal(refusals: RefusedLogins, session: PacerSession, target: Target, clock: Clock) -> None:
+def remember_refusal(refusals: RefusedLogins, session: PacerSession, clock: Clock) -> None:
     """Credentials PACER refused are not tried again by later runs; a good login forgets that."""
-    assert target.credentials is not None
     if session.refused:
-        refusals.record(target.credentials, session.failure or "refused", clock.now())
+        refusals.record(session.credentials, session.failure or "refused", clock.now())
     elif session.logins and session.failure is None:
         refusals.clear()
 

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from harvester.errors import ConfigError, LockHeld
+from harvester.shared import SharedInSettings
 
 LOCK_SUFFIX = ".harvest-lock"
 
@@ -25,8 +26,8 @@ def database_lock_path(db_path: str | Path) -> Path:
     return resolved.with_name(resolved.name + LOCK_SUFFIX)
 
 
-class RunLock:
-    """Context manager around an exclusive, non-blocking flock on ``path``."""
+class RunLock(SharedInSettings):
+    """Context manager around an exclusive, non-blocking flock on ``path`` (one object even in Scrapy's settings)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

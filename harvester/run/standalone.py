@@ -25,7 +25,6 @@ from harvester.run.lock import RunLock
 from harvester.run.refusals import RefusedLogins
 from harvester.run.session import PacerSession
 from harvester.run.settings import scrapy_settings
-from harvester.run.target import Target
 from harvester.store import ledger
 from harvester.store.connection import open_db
 from harvester.store.writer import DatabaseWriter
@@ -61,7 +60,7 @@ def standalone_settings(config: Config) -> dict[str, Any]:
     return scrapy_settings(
         config, clock=clock, budget=budget, courts=target.courts,
         extra={**HARVEST_PIECES, "HARVEST": harvest, "PACER_SESSION": session, "SPIDER_MODULES": ["spiders"],
-               "HARVEST_ORIGIN": PACER_ORIGIN, "RUN_LOCK": lock, "RUN_TARGET": target,
+               "HARVEST_ORIGIN": PACER_ORIGIN, "RUN_LOCK": lock,
                "EXTENSIONS": {"harvester.run.standalone.StandaloneRun": 500}},
     )  # fmt: skip
 
@@ -81,7 +80,6 @@ class StandaloneRun:
         self.harvest: Harvest = crawler.settings.get("HARVEST")
         self.session: PacerSession | None = crawler.settings.get("PACER_SESSION")
         self.lock: RunLock | None = crawler.settings.get("RUN_LOCK")
-        self.target: Target | None = crawler.settings.get("RUN_TARGET")
         self._logging_out = False
 
     @classmethod
@@ -118,6 +116,6 @@ class StandaloneRun:
     def _remember_refusal(self) -> None:
         from harvester.run.crawl import remember_refusal
 
-        if self.session is not None and self.target is not None and self.target.credentials is not None:
+        if self.session is not None:
             refusals = RefusedLogins(self.harvest.config["harvest"]["state_dir"])
-            remember_refusal(refusals, self.session, self.target, self.harvest.clock)
+            remember_refusal(refusals, self.session, self.harvest.clock)
