@@ -8,7 +8,10 @@ import sys
 import click
 
 from harvester import __version__
-from harvester.errors import HarvesterError, ParseError
+from harvester.errors import EXIT_INTERRUPTED, HarvesterError, ParseError
+
+
+PORT = click.IntRange(0, 65535)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,7 +90,7 @@ def reparse(db_path: str) -> None:
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--port", default=8443, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--port", default=8443, show_default=True, type=PORT, help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--courts", default=None, help="Comma-separated CM/ECF court ids for synthetic cases "
               "(default: cand,nysd,ilnd,dcd,nysb,txsb,ca9,ca7).")
@@ -125,18 +128,36 @@ def sandbox_advance(hours: float | None, to: str | None, state_dir: str) -> None
 
 
 @cli.command()
-@click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
-              help="Harvest database to serve (readable while a harvest writes it).")  # fmt: skip
-@click.option("--port", default=8001, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="Harvest database to serve (readable while a harvest writes it). Default: data/pacer.db when it "
+              "exists, else the sandbox's data/sandbox.db.")  # fmt: skip
+@click.option("--port", default=8001, show_default=True, type=PORT, help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback exposes the data and SQL to the network.")  # fmt: skip
-def serve(db_path: str, port: int, host: str) -> None:
+def serve(db_path: str | None, port: int, host: str) -> None:
     """Browse, search and chart the harvest in Datasette (see docs/researchers.md)."""
+    from harvester import config as config_module
     from harvester.web.serve import serve as serve_datasette
 
+    if db_path is None:
+        db_path = default_database(config_module.defaults())
     serve_datasette(db_path, host=host, port=port, announce=lambda line: click.echo(line, err=True))
 
 
+def default_database(sections: dict) -> str:
+    """With no --db: the real database when it exists, else the sandbox's; says which on stderr."""
+    from pathlib import Path
+
+    real, sandbox_db = sections["database"]["path"], sections["sandbox"]["database"]
+    if Path(real).exists() or not Path(sandbox_db).exists():
+        click.echo(f"Database: {real} (the real harvest; --db chooses another)", err=True)
+        return real
+    click.echo(f"Database: {sandbox_db} (the sandbox's: {real} does not exist yet; --db chooses another)", err=True)
+    return sandbox_db
+
+
+DB_OPTION = click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+                         help="Harvest database (default: database.path; for the sandbox, sandbox.database).")
 CONFIG_OPTION = click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
                              help="Configuration file (default: config/harvester.toml).")
 
@@ -144,49 +165,65 @@ CONFIG_OPTION = click.option("--config", "config_path", default=None, type=click
 @cli.command()
 @CONFIG_OPTION
 @click.option("--wait", is_flag=True, help="Outside the harvest window, sleep until it opens instead of exiting.")
-@click.option("--sandbox", "use_sandbox", is_flag=True, help="Harvest the embedded sandbox even if PACER credentials are set.")
+@click.option("--sandbox", "use_sandbox", is_flag=True,
+              help="Harvest the embedded sandbox (its own database, data/sandbox.db), not PACER.")
+@DB_OPTION
 @click.option("--ignore-window", metavar="REASON", default=None, callback=lambda _c, _p, v: _override_reason(v),
               help="Ignore the 6 p.m.-6 a.m. window for this run only; the reason is logged and recorded.")
 @click.option("--retry-login", is_flag=True,
               help="Try credentials that PACER refused in an earlier run once more (they are not retried otherwise).")
-def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: str | None, retry_login: bool) -> None:
+def run(config_path: str | None, wait: bool, use_sandbox: bool, db_path: str | None, ignore_window: str | None,
+        retry_login: bool) -> None:  # fmt: skip
     """Run one nightly harvest pass and print its summary.
 
+    The sandbox is harvested only with --sandbox or when the configuration watches
+    no courts; a config that watches courts needs PACER credentials (exit 5 without).
+
     Exit codes: 0 done, 1 failed, 2 bad configuration, 3 outside the window (or it
-    closed during the run), 4 budget exhausted, 5 login failed, 6 another run holds
-    the lock, 7 interrupted, 8 finished with blocked courts or failed requests.
+    closed during the run), 4 budget exhausted, 5 login failed or no credentials,
+    6 another run holds the database's lock, 7 interrupted, 8 finished with blocked
+    courts or failed requests.
     """
+    from harvester.run.assembly import RunRequest
     from harvester.run.nightly import nightly
 
-    code = nightly(config_path, wait=wait, sandbox=use_sandbox, window_override=ignore_window, retry_login=retry_login)
-    sys.exit(code)
+    request = RunRequest(sandbox=use_sandbox, db_path=db_path, window_override=ignore_window, retry_login=retry_login,
+                         wait=wait)  # fmt: skip
+    sys.exit(nightly(config_path, request))
 
 
 @cli.command()
 @CONFIG_OPTION
-@click.option("--sandbox", "use_sandbox", is_flag=True, help="Harvest the embedded sandbox even if PACER credentials are set.")
-def daemon(config_path: str | None, use_sandbox: bool) -> None:
+@click.option("--sandbox", "use_sandbox", is_flag=True,
+              help="Harvest the embedded sandbox (its own database, data/sandbox.db), not PACER.")
+@DB_OPTION
+def daemon(config_path: str | None, use_sandbox: bool, db_path: str | None) -> None:
     """Stay running and harvest every night when the window opens (SIGTERM stops it).
 
     APScheduler fires at each window opening (Central time); a start missed while the
     machine slept still runs later that night, and a missed night never runs twice.
     """
+    from harvester.run.assembly import RunRequest
     from harvester.run.nightly import daemon as run_daemon
 
-    sys.exit(run_daemon(config_path, sandbox=use_sandbox))
+    sys.exit(run_daemon(config_path, RunRequest(sandbox=use_sandbox, db_path=db_path)))
 
 
 @cli.command()
 @CONFIG_OPTION
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="Harvest database to report on. Default: database.path when it exists, else sandbox.database.")
 @click.option("--runs", "run_count", default=10, show_default=True, help="How many recent runs to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def status(config_path: str | None, run_count: int, as_json: bool) -> None:
+def status(config_path: str | None, db_path: str | None, run_count: int, as_json: bool) -> None:
     """Last runs, this quarter's spend against the $30 waiver, blocked courts, the next window, database size."""
     from harvester import config as config_module
     from harvester.run.status import format_status
     from harvester.run.status import status as status_report
 
-    report = status_report(config_module.load(config_path), runs=run_count)
+    config = config_module.load(config_path)
+    config.sections["database"]["path"] = db_path or default_database(config.sections)
+    report = status_report(config, runs=run_count)
     click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
 
 
@@ -258,7 +295,7 @@ def main() -> None:
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

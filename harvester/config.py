@@ -125,6 +125,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "per_court_per_second": Key(NUMBER, 10.0, low=0, above=True, high=1000, doc="Rate limit per sandbox court (the sandbox is local: no PACER to protect, but the gate still paces)."),
         "global_per_second": Key(NUMBER, 50.0, low=0, above=True, high=1000, doc="Global rate limit against the sandbox."),
         "state_dir": Key(str, "data/sandbox", "Where the embedded sandbox keeps its CA and request log."),
+        "database": Key(str, "data/sandbox.db", "Database of sandbox harvests (never the real one; `harvester run --db` overrides it)."),
     },
     "log": {
         "file": Key(str, "data/harvester.log", "Log file of every run (secrets are never logged)."),

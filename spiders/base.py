@@ -14,6 +14,7 @@ from harvester.errors import LoginFailed
 from harvester.gate.attempts import earlier_attempts
 from harvester.gate.middleware import META_CHARGE, META_HOLD, META_RECEIPT, check_settings
 from harvester.run.harvest import Harvest, harvest_from_settings
+from harvester.run.items import Attempts, RequestAudit
 from harvester.run.session import META_LOGIN
 
 
@@ -49,20 +50,20 @@ class HarvestSpider(scrapy.Spider):
             meta={"court": court, "cost_estimate_pages": cost, META_LOGIN: login, "handle_httpstatus_all": True},
         )  # fmt: skip
 
-    def audit(self, response: Response, outcome: str = "ok", reason: str | None = None) -> dict[str, Any]:
+    def audit(self, response: Response, outcome: str = "ok", reason: str | None = None) -> RequestAudit:
         """An audit-log item for one response (the pipeline stores it in ``requests``)."""
         if outcome != "ok":
             self.crawler.stats.inc_value("harvest/failed")
             self.logger.warning("%s: %s (%s)", response.url, outcome, reason)
-        return {
-            "item": "request", "url": response.url, "court": response.meta.get("court"),
-            "method": response.request.method if response.request else "GET", "status": response.status,
-            "size": len(response.body), "receipt": response.meta.get(META_RECEIPT), "outcome": outcome, "reason": reason,
-            "attempts": earlier_attempts(response.request), "estimated_pages": response.meta.get("cost_estimate_pages"),
-            "charge": response.meta.get(META_CHARGE), "in_flight": response.meta.get(META_HOLD),
-        }  # fmt: skip
+        return RequestAudit(
+            url=response.url, court=response.meta.get("court"),
+            method=response.request.method if response.request else "GET", status=response.status,
+            size=len(response.body), receipt=response.meta.get(META_RECEIPT), outcome=outcome, reason=reason,
+            attempts=earlier_attempts(response.request), estimated_pages=response.meta.get("cost_estimate_pages"),
+            charge=response.meta.get(META_CHARGE), in_flight=response.meta.get(META_HOLD),
+        )  # fmt: skip
 
-    def failed(self, failure: Failure) -> dict[str, Any] | None:
+    def failed(self, failure: Failure) -> RequestAudit | Attempts | None:
         """Errback: a request that got no response (network, TLS) or that the gate refused."""
         request = failure.request  # type: ignore[attr-defined]
         reason = getattr(failure.value, "reason", None)
@@ -73,14 +74,14 @@ class HarvestSpider(scrapy.Spider):
                 self.logger.info("Not sent (%s): %s", reason, request.url)
             # Not sent this time: counted in the gate's stats; earlier tries that were sent are audited.
             attempts = earlier_attempts(request)
-            return {"item": "attempts", "court": request.meta.get("court"), "attempts": attempts} if attempts else None
+            return Attempts(court=request.meta.get("court"), attempts=attempts) if attempts else None
         self.crawler.stats.inc_value("harvest/failed")
         self.logger.warning("Failed %s: %s", request.url, failure.value)
-        return {
-            "item": "request", "url": request.url, "court": request.meta.get("court"), "method": request.method,
-            "status": None, "size": 0, "receipt": None, "outcome": "error", "reason": str(failure.value)[:500],
-            "attempts": earlier_attempts(request), "estimated_pages": request.meta.get("cost_estimate_pages"),
-        }  # fmt: skip
+        return RequestAudit(
+            url=request.url, court=request.meta.get("court"), method=request.method,
+            status=None, size=0, receipt=None, outcome="error", reason=str(failure.value)[:500],
+            attempts=earlier_attempts(request), estimated_pages=request.meta.get("cost_estimate_pages"),
+        )  # fmt: skip
 
     def _login_failed(self, error: LoginFailed) -> None:
         """Stop the crawl once, saying why once (every waiting request fails the same way)."""

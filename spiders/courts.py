@@ -7,6 +7,7 @@ from typing import Any, AsyncIterator, Iterator
 from harvester.cmecf import HttpCall
 from harvester.errors import ParseError
 from harvester.parsers import court_lookup
+from harvester.run.items import CourtsItem, RequestAudit
 
 from .base import HarvestSpider
 
@@ -17,11 +18,11 @@ class CourtsSpider(HarvestSpider):
     async def start(self) -> AsyncIterator[Any]:
         yield self.request(HttpCall("GET", self.harvest.endpoints.court_lookup_url), "pacer-lookup", self.parse_lookup)
 
-    def parse_lookup(self, response: Any) -> Iterator[dict]:
+    def parse_lookup(self, response: Any) -> Iterator[RequestAudit | CourtsItem]:
         try:
             courts = court_lookup.parse(response.body)["courts"]
         except ParseError as exc:
             yield self.audit(response, "failed", f"court lookup: {exc}")
             return
         yield self.audit(response)
-        yield {"item": "courts", "courts": courts}
+        yield CourtsItem(courts=courts)

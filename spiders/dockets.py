@@ -16,6 +16,7 @@ from harvester.errors import ParseError
 from harvester.parsers import case_numbers, parse_page
 from harvester.parsers.receipt import parse_receipt
 from harvester.run.harvest import DocketTask
+from harvester.run.items import DocketItem, RequestAudit, WatchItem
 
 from .base import HarvestSpider
 
@@ -66,11 +67,11 @@ class DocketsSpider(HarvestSpider):
             yield self.audit(response, "failed", f"{task.docket_number}: {why}")
             return
         yield self.audit(response)
-        yield {"item": "watch", "court": task.court, "pacer_case_id": answer["pacer_case_id"],
-               "docket_number": task.docket_number, "source": "config"}
+        yield WatchItem(court=task.court, pacer_case_id=answer["pacer_case_id"], docket_number=task.docket_number,
+                        source="config")
         yield self.docket_request(replace(task, pacer_case_id=answer["pacer_case_id"]))
 
-    def parse_docket(self, response: Any, task: DocketTask) -> Iterator[dict]:
+    def parse_docket(self, response: Any, task: DocketTask) -> Iterator[RequestAudit | DocketItem]:
         if response.status != 200:
             yield self.audit(response, "failed", f"HTTP {response.status}")
             return
@@ -86,5 +87,5 @@ class DocketsSpider(HarvestSpider):
             yield self.audit(response, "truncated", "the report stops before its transaction receipt and </html>")
             return
         yield self.audit(response)
-        yield {"item": "docket", "court": task.court, "pacer_case_id": task.pacer_case_id, "record": record,
-               "body": response.body, "url": response.url, "incremental": task.incremental}
+        yield DocketItem(court=task.court, pacer_case_id=task.pacer_case_id, record=record, body=response.body,
+                         url=response.url, incremental=task.incremental)

@@ -8,6 +8,7 @@ from harvester import cmecf
 from harvester.errors import ParseError
 from harvester.parsers import rss
 from harvester.run.harvest import case_key
+from harvester.run.items import RequestAudit, RssItem
 
 from .base import HarvestSpider
 
@@ -20,7 +21,7 @@ class RssSpider(HarvestSpider):
             call = cmecf.rss_feed(self.harvest.endpoints.base(court), court)
             yield self.request(call, court, self.parse_feed, cb_kwargs={"court": court})
 
-    def parse_feed(self, response: Any, court: str) -> Iterator[dict]:
+    def parse_feed(self, response: Any, court: str) -> Iterator[RequestAudit | RssItem]:
         if response.status != 200:
             yield self.audit(response, "failed", f"HTTP {response.status}")
             return
@@ -32,5 +33,4 @@ class RssSpider(HarvestSpider):
         for docket in feed["dockets"]:  # appellate feeds name cases by docket number only
             docket["pacer_case_id"] = case_key(court, docket.get("pacer_case_id"), docket.get("docket_number"))
         yield self.audit(response)
-        yield {"item": "rss", "court": court, "feed": feed, "body": response.body, "url": response.url,
-               "follow": self.harvest.follow_rss}
+        yield RssItem(court=court, feed=feed, body=response.body, url=response.url, follow=self.harvest.follow_rss)

@@ -80,7 +80,7 @@ from harvester.gate.tls import CA_FILE_SETTING, describe_tls_error, probe_tls, t
 from harvester.gate.window import Window, WindowSpec, format_both
 from harvester.parsers.login import is_login_page
 from harvester.parsers.receipt import parse_receipt
-from harvester.run.session import META_AUTH, META_LOGIN
+from harvester.run.session import META_AUTH, META_LOGIN, META_SESSION_END
 
 logger = logging.getLogger(__name__)
 
@@ -274,6 +274,8 @@ class GateMiddleware:
         request.meta["download_slot"] = court
         request.meta.pop(META_CHARGE, None)
         request.meta.pop(META_HOLD, None)
+        if request.meta.get(META_SESSION_END) and pages == 0:
+            return await self._send_session_end(request, court)
         if self.stopping:
             self._inc("gate/refused/stopping")
             raise StopRequested(f"not sent, the run is stopping: {request.url}")
@@ -386,6 +388,14 @@ class GateMiddleware:
                 await self.ledger.release(hold)
             except Exception as exc:  # the row stays: the next run books its estimate (over-count, never under)
                 logger.warning("Could not clear the in-flight record of %s: %s", request.url, type(exc).__name__)
+
+    async def _send_session_end(self, request: Request, court: str) -> None:
+        """The logout goes out even after the window closed (or a stop): it fetches nothing and
+        costs nothing, and a session left open is worse. Still paced, still over verified TLS."""
+        self._held[id(request)] = (court, self._reserve(court, 0, request))
+        request.meta[META_SENT_AT] = await self.limiter.acquire(court, None)
+        self._inc("gate/sent")
+        return None
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         held = self._held.pop(id(request), None)

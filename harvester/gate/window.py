@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-import pytz
 from apscheduler.triggers.cron import CronTrigger
 
+from harvester.central import CENTRAL
 from harvester.errors import ConfigError
 
-CENTRAL = pytz.timezone("America/Chicago")
 _TICK = timedelta(microseconds=1)
 _LOOKBACK = timedelta(hours=49)  # longer than any one interval, DST days included
 

@@ -1,7 +1,7 @@
-"""One nightly pass: lock, window, login, spiders in turn, logout, summary.
+"""The crawl of one harvest: run row, login, spiders in turn, logout, summary.
 
-``harvest_once`` is what ``harvester run`` calls, ``harvest_async`` what the daemon
-awaits inside its long-running reactor. The spiders run one after the other in one Scrapy process (limits are per crawler: two crawlers at once
+:func:`harvest_async` is awaited by :class:`harvester.run.assembly.Assembly` once the
+run is admitted (target, refusals, window, lock, preflight: all there). The spiders run one after the other in one Scrapy process (limits are per crawler: two crawlers at once
 would double the load on PACER): ``courts`` (when the lookup is stale), ``rss``,
 ``dockets``, ``appellate``, then the logout. Each is a separate crawler sharing the
 run's gate state (budget, clock) and PACER session.
@@ -33,7 +33,6 @@ from harvester.gate.budget import Budget, BudgetCaps
 from harvester.gate.clock import Clock
 from harvester.gate.window import Window, WindowSpec, format_both
 from harvester.run.harvest import Harvest
-from harvester.run.lock import RunLock
 from harvester.run.pipelines import STORE_ERROR, STORE_FAILED
 from harvester.run.refusals import RefusedLogins
 from harvester.run.session import PacerSession
@@ -67,29 +66,6 @@ class RunResult:
         return OUTCOME_EXIT.get(self.outcome, EXIT_FAILED)
 
 
-def harvest_once(config: Config, target: Target, **options: Any) -> RunResult:
-    """Run one harvest in this process: installs Scrapy's asyncio reactor and runs it to the end."""
-    from scrapy.utils.reactor import install_reactor
-
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    from scrapy.utils.defer import deferred_from_coro
-    from twisted.internet import reactor
-
-    outcome: dict[str, Any] = {}
-
-    def stop(value: Any) -> None:
-        outcome["value"] = value
-        if reactor.running:
-            reactor.stop()
-
-    deferred_from_coro(harvest_async(config, target, **options)).addBoth(stop)
-    reactor.run(installSignalHandlers=False)
-    value = outcome.get("value")
-    if hasattr(value, "raiseException"):  # a Failure
-        value.raiseException()
-    return value
-
-
 async def harvest_async(
     config: Config,
     target: Target,
@@ -97,61 +73,56 @@ async def harvest_async(
     clock: Clock | None = None,
     window_override: str | None = None,
     stop: asyncio.Event | None = None,
+    origin: str | None = None,
 ) -> RunResult:
-    """One harvest inside a running asyncio reactor (``harvest_once`` or the daemon).
+    """One harvest inside a running asyncio reactor, once :class:`~harvester.run.assembly.Assembly` admitted it.
 
-    Setting ``stop`` ends it gracefully (requests in flight are stored); without one,
-    SIGTERM and SIGINT do that for the duration of the harvest.
+    The caller holds the database's run lock. Setting ``stop`` ends the harvest
+    gracefully (requests in flight are stored); without one, SIGTERM and SIGINT do
+    that for its duration. ``origin`` (sandbox or pacer) is recorded on every case.
     """
     config = effective_config(config, target)
     state_dir = Path(config["harvest"]["state_dir"])
-    with RunLock(state_dir / "harvester.run.lock") as lock:
-        if lock.took_over_stale:
-            logger.warning("Took over the lock of a run that did not finish (killed?)")
-        lock_wait = config["database"]["lock_wait_seconds"]
-        db = open_db(config["database"]["path"], lock_wait=lock_wait)
-        clock = clock or target.endpoints.clock()
-        mode = "sandbox" if target.sandbox else "pacer"
-        abandoned = ledger.close_abandoned_runs(db, now=clock.now())  # we hold the lock: none is running
-        if abandoned:
-            logger.warning("Marked %d earlier run(s) that never finished (killed?) as abandoned", abandoned)
-        run_id = ledger.start_run(db, now=clock.now(), mode=mode)
-        for court, case_id, number in target.seed_cases:
-            cases.watch_case(db, court, case_id, docket_number=number, source="sandbox")
-        writer = DatabaseWriter(config["database"]["path"], lock_wait)
-        harvest = Harvest(config, db, target.endpoints, target.courts, writer, clock, run_id, target.follow_rss)
-        session = PacerSession.open(target.credentials, target.endpoints, config)
-        budget = Budget(BudgetCaps.from_config(config["budget"]), lambda now: ledger.quarter_spend(db, now, mode=mode))
-        try:
-            if stop is None:
-                with stop_on_signals(asyncio.Event()) as stop:
-                    outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override,
-                                                          stop)  # fmt: skip
-            else:
-                outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override,
-                                                      stop)  # fmt: skip
-        except BaseException:
-            ledger.finish_run(db, run_id, outcome="failed", message="the harvest stopped on an error; see the log")
-            raise
-        finally:
-            writer.close()
-        if session is not None and not target.sandbox:
-            _remember_refusal(RefusedLogins(state_dir), session, target, clock)
-        gates = {k: v for k, v in stats.items() if k.startswith(("gate/", "pacer/"))}
-        message = _message(outcome, stats)
-        summary = ledger.finish_run(db, run_id, outcome=outcome, cases_checked=harvest.counters["cases_checked"],
-                                    cases_changed=harvest.counters["cases_changed"], gates=gates, message=message,
-                                    now=clock.now())  # fmt: skip
-        result = {**summary.__dict__, "gates": gates, "quarter_dollars": ledger.quarter_spend(db, clock.now(), mode=mode)}
-        db.close()
-        return RunResult(run_id, outcome, result, message)
+    lock_wait = config["database"]["lock_wait_seconds"]
+    db = open_db(config["database"]["path"], lock_wait=lock_wait)
+    clock = clock or target.endpoints.clock()
+    mode = "sandbox" if target.sandbox else "pacer"
+    origin = origin or mode
+    abandoned = ledger.close_abandoned_runs(db, now=clock.now())  # the caller holds the lock: none is running
+    if abandoned:
+        logger.warning("Marked %d earlier run(s) that never finished (killed?) as abandoned", abandoned)
+    run_id = ledger.start_run(db, now=clock.now(), mode=mode)
+    for court, case_id, number in target.seed_cases:
+        cases.watch_case(db, court, case_id, docket_number=number, source="sandbox")
+    writer = DatabaseWriter(config["database"]["path"], lock_wait)
+    harvest = Harvest(config, db, target.endpoints, target.courts, writer, clock, run_id, target.follow_rss)
+    session = PacerSession.open(target.credentials, target.endpoints, config)
+    budget = Budget(BudgetCaps.from_config(config["budget"]), lambda now: ledger.quarter_spend(db, now, mode=mode))
+    try:
+        with stop_on_signals(stop or asyncio.Event(), install=stop is None) as stop_event:
+            outcome, stats = await crawl_sequence(config, harvest, session, budget, clock, window_override,
+                                                  stop_event, origin)  # fmt: skip
+    except BaseException:
+        ledger.finish_run(db, run_id, outcome="failed", message="the harvest stopped on an error; see the log")
+        raise
+    finally:
+        writer.close()
+    if session is not None and not target.sandbox:
+        remember_refusal(RefusedLogins(state_dir), session, clock)
+    gates = {k: v for k, v in stats.items() if k.startswith(("gate/", "pacer/"))}
+    message = _message(outcome, stats)
+    summary = ledger.finish_run(db, run_id, outcome=outcome, cases_checked=harvest.counters["cases_checked"],
+                                cases_changed=harvest.counters["cases_changed"], gates=gates, message=message,
+                                now=clock.now())  # fmt: skip
+    result = {**summary.__dict__, "gates": gates, "quarter_dollars": ledger.quarter_spend(db, clock.now(), mode=mode)}
+    db.close()
+    return RunResult(run_id, outcome, result, message)
 
 
-def _remember_refusal(refusals: RefusedLogins, session: PacerSession, target: Target, clock: Clock) -> None:
+def remember_refusal(refusals: RefusedLogins, session: PacerSession, clock: Clock) -> None:
     """Credentials PACER refused are not tried again by later runs; a good login forgets that."""
-    assert target.credentials is not None
     if session.refused:
-        refusals.record(target.credentials, session.failure or "refused", clock.now())
+        refusals.record(session.credentials, session.failure or "refused", clock.now())
     elif session.logins and session.failure is None:
         refusals.clear()
 
@@ -170,7 +141,7 @@ def effective_config(config: Config, target: Target) -> Config:
 
 async def crawl_sequence(
     config: Config, harvest: Harvest, session: PacerSession | None, budget: Budget, clock: Clock,
-    window_override: str | None, stop: asyncio.Event,
+    window_override: str | None, stop: asyncio.Event, origin: str = "pacer",
 ) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """Run the spiders one after the other; stop early when the night or the money ends."""
     from scrapy.crawler import AsyncCrawlerRunner
@@ -183,7 +154,7 @@ async def crawl_sequence(
 
     settings = scrapy_settings(
         config, clock=clock, budget=budget, courts=harvest.courts, window_override=window_override,
-        extra={**HARVEST_PIECES, "HARVEST": harvest, "PACER_SESSION": session,
+        extra={**HARVEST_PIECES, "HARVEST": harvest, "PACER_SESSION": session, "HARVEST_ORIGIN": origin,
                "EXTENSIONS": {"harvester.run.progress.HarvestProgress": 600},  # live line / progress log lines
                "PROGRESS_LOG_SECONDS": config["log"]["progress_seconds"],
                "LOG_ENABLED": False},  # the harvester configures logging itself
@@ -230,11 +201,11 @@ async def crawl_sequence(
 
 
 @contextmanager
-def stop_on_signals(stop: asyncio.Event) -> Iterator[asyncio.Event]:
-    """SIGTERM/SIGINT (cron, systemd, Ctrl-C) set ``stop`` while the block runs."""
+def stop_on_signals(stop: asyncio.Event, install: bool = True) -> Iterator[asyncio.Event]:
+    """SIGTERM/SIGINT (cron, systemd, Ctrl-C) set ``stop`` while the block runs (unless ``install`` is False)."""
     loop = asyncio.get_event_loop()
     installed = []
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGINT) if install else ():
         try:
             loop.add_signal_handler(signum, stop.set)
             installed.append(signum)

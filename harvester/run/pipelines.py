@@ -1,8 +1,10 @@
 """The one item pipeline: every spider item is written to the harvest database.
 
-Items are plain dicts with an ``"item"`` key: ``request`` (audit log, with the
-retried attempts before it), ``attempts`` (retried attempts of a request that was
-then not sent), ``courts``, ``rss``, ``watch`` and ``docket``. Writes run on the
+Items are the dataclasses of :mod:`harvester.run.items`, one writer per type:
+``RequestAudit`` (audit log, with the retried attempts before it), ``Attempts``
+(retried attempts of a request that was then not sent), ``CourtsItem``, ``RssItem``,
+``WatchItem`` and ``DocketItem``. Every case a run stores is stamped with the run's
+origin (``HARVEST_ORIGIN``: sandbox or pacer). Writes run on the
 harvest's writer thread, one transaction per item, so a crash never leaves half a
 docket. When the database refuses a write (locked longer than
 ``database.lock_wait_seconds``, disk full) the spider is closed with reason
@@ -17,6 +19,7 @@ import sqlite3
 from typing import Any
 
 from harvester.run.harvest import harvest_from_settings
+from harvester.run.items import Attempts, CourtsItem, DocketItem, Item, RequestAudit, RssItem, WatchItem
 from harvester.store import cases, courts, dockets, ledger, rss
 from harvester.store.connection import DatabaseLocked
 
@@ -25,6 +28,9 @@ logger = logging.getLogger(__name__)
 # The reason a spider is closed with when the database refuses writes, and the stat saying why.
 STORE_FAILED = "store_failed"
 STORE_ERROR = "harvest/store_error"
+# Each item type's name in stats and messages.
+KINDS: dict[type, str] = {RequestAudit: "request", Attempts: "attempts", CourtsItem: "courts", RssItem: "rss",
+                          WatchItem: "watch", DocketItem: "docket"}  # fmt: skip
 
 
 class StorePipeline:
@@ -32,13 +38,16 @@ class StorePipeline:
         self.crawler = crawler
         self.harvest = harvest_from_settings(crawler.settings)
         self.store_error: str | None = None
+        self.origin: str = crawler.settings.get("HARVEST_ORIGIN") or "pacer"
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
         return cls(crawler)
 
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        kind = item["item"]
+    async def process_item(self, item: Item) -> dict[str, Any]:
+        kind = KINDS.get(type(item))
+        if kind is None:
+            raise TypeError(f"not a harvest item: {type(item).__name__}")
         # What is returned (or raised) reaches Scrapy's log: never the item, whose body
         # is a whole page with the account's receipt on it.
         if self.store_error is not None:
@@ -50,7 +59,7 @@ class StorePipeline:
             self._stop(f"{type(exc).__name__}: {exc}" if isinstance(exc, sqlite3.Error) else str(exc))
             return {"item": kind, "stored": False}
         except Exception as exc:  # a record the store refuses: this item is lost, the others are not
-            logger.error("Could not store a %s item from %s: %s: %s", kind, item.get("url") or item.get("court"),
+            logger.error("Could not store a %s item from %s: %s: %s", kind, getattr(item, "url", None) or item.court,
                          type(exc).__name__, exc)  # fmt: skip
             self.crawler.stats.inc_value("harvest/failed")
             return {"item": kind, "stored": False}
@@ -60,7 +69,7 @@ class StorePipeline:
         self.crawler.stats.inc_value(f"harvest/items/{kind}")
         return {"item": kind}
 
-    def _write(self, db: Any, handler: Any, item: dict[str, Any]) -> bool:
+    def _write(self, db: Any, handler: Any, item: Item) -> bool:
         # On the writer thread: items queued behind a refused write do not wait out the lock again.
         if self.store_error is not None:
             return False
@@ -78,53 +87,59 @@ class StorePipeline:
         if self.crawler.engine is not None and self.crawler.engine.spider is not None:
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=STORE_FAILED))
 
-    def _attempts(self, db: Any, item: dict[str, Any]) -> None:
-        self._record_attempts(db, item)
+    def _attempts(self, db: Any, item: Attempts) -> None:
+        self._record_attempts(db, item.court, item.attempts)
 
-    def _record_attempts(self, db: Any, item: dict[str, Any]) -> None:
-        for attempt in item.get("attempts") or []:
+    def _record_attempts(self, db: Any, court: str | None, attempts: list[dict[str, Any]]) -> None:
+        for attempt in attempts:
             ledger.record_request(
-                db, url=attempt["url"], run_id=self.harvest.run_id, court_id=item["court"], method=attempt["method"],
+                db, url=attempt["url"], run_id=self.harvest.run_id, court_id=court, method=attempt["method"],
                 status=attempt["status"], size_bytes=attempt["size"], outcome="retried", reason=attempt["reason"],
                 at=self.harvest.clock.now(),
             )  # fmt: skip
 
-    def _request(self, db: Any, item: dict[str, Any]) -> None:
-        self._record_attempts(db, item)
-        receipt = item["receipt"] if item["status"] == 200 else None
+    def _request(self, db: Any, item: RequestAudit) -> None:
+        self._record_attempts(db, item.court, item.attempts)
+        receipt = item.receipt if item.status == 200 else None
         ledger.record_request(
-            db, url=item["url"], run_id=self.harvest.run_id, court_id=item["court"], method=item["method"],
-            status=item["status"], size_bytes=item["size"], receipt=receipt, outcome=item["outcome"],
-            reason=item["reason"], at=self.harvest.clock.now(), estimated_pages=item.get("estimated_pages"),
-            charge=item.get("charge"), in_flight_id=item.get("in_flight"),
+            db, url=item.url, run_id=self.harvest.run_id, court_id=item.court, method=item.method,
+            status=item.status, size_bytes=item.size, receipt=receipt, outcome=item.outcome,
+            reason=item.reason, at=self.harvest.clock.now(), estimated_pages=item.estimated_pages,
+            charge=item.charge, in_flight_id=item.in_flight,
         )  # fmt: skip
 
-    def _courts(self, db: Any, item: dict[str, Any]) -> None:
-        stored = courts.store_courts(db, [c for c in item["courts"] if c.get("court_id")],
-                                    fetched_at=self.harvest.clock.now())
+    def _courts(self, db: Any, item: CourtsItem) -> None:
+        stored = courts.store_courts(db, [c for c in item.courts if c.get("court_id")],
+                                     fetched_at=self.harvest.clock.now())  # fmt: skip
         logger.info("Court lookup: %d courts stored", stored)
 
-    def _rss(self, db: Any, item: dict[str, Any]) -> None:
-        result = rss.store_rss(db, item["court"], item["feed"], raw=item["body"], url=item["url"],
-                                 run_id=self.harvest.run_id, fetched_at=self.harvest.clock.now())  # fmt: skip
+    def _rss(self, db: Any, item: RssItem) -> None:
+        result = rss.store_rss(db, item.court, item.feed, raw=item.body, url=item.url,
+                               run_id=self.harvest.run_id, fetched_at=self.harvest.clock.now())  # fmt: skip
         followed = 0
-        if item["follow"]:
-            for docket in item["feed"].get("dockets") or []:
+        if item.follow:
+            for docket in item.feed.get("dockets") or []:
                 case_id = docket.get("pacer_case_id")
-                if case_id and cases.watch_case(db, item["court"], case_id, docket_number=docket.get("docket_number"),
+                if case_id and cases.watch_case(db, item.court, case_id, docket_number=docket.get("docket_number"),
                                                 source="rss", added_at=self.harvest.clock.now()):  # fmt: skip
                     followed += 1
         logger.info("RSS %s: %d new items, %d cases flagged, %d newly followed",
-                    item["court"], result.items_added, result.cases_flagged, followed)
+                    item.court, result.items_added, result.cases_flagged, followed)  # fmt: skip
 
-    def _watch(self, db: Any, item: dict[str, Any]) -> None:
-        cases.watch_case(db, item["court"], item["pacer_case_id"], docket_number=item["docket_number"],
-                         source=item["source"])  # fmt: skip
+    def _watch(self, db: Any, item: WatchItem) -> None:
+        cases.watch_case(db, item.court, item.pacer_case_id, docket_number=item.docket_number, source=item.source)
 
-    def _docket(self, db: Any, item: dict[str, Any]) -> None:
+    def _docket(self, db: Any, item: DocketItem) -> None:
         result = dockets.store_docket(
-            db, item["court"], item["pacer_case_id"], item["record"], raw=item["body"], url=item["url"],
-            run_id=self.harvest.run_id, incremental=item["incremental"], fetched_at=self.harvest.clock.now(),
+            db, item.court, item.pacer_case_id, item.record, raw=item.body, url=item.url,
+            run_id=self.harvest.run_id, incremental=item.incremental, fetched_at=self.harvest.clock.now(),
         )  # fmt: skip
+        stamp_origin(db, self.origin)
         self.crawler.stats.inc_value("harvest/entries_added", result.entries_added)
         self.crawler.stats.inc_value("harvest/dockets_stored")
+
+
+def stamp_origin(db: Any, origin: str) -> None:
+    """Cases just added get the origin of the run that stored them (sandbox or pacer)."""
+    with db.conn:
+        db.conn.execute("UPDATE cases SET origin = ? WHERE origin IS NULL", [origin])

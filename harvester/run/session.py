@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 META_LOGIN = "pacer_login"  # the request needs the session cookie
 META_AUTH = "pacer_auth_call"  # the request is a login/logout call itself
 META_LOGIN_RETRY = "pacer_login_retry"
+META_SESSION_END = "pacer_session_end"  # the logout: the gate sends it also after the window closed
 LOGIN_COURT = "pacer-login"  # the gate's rate-limit key for the authentication API
 
 
@@ -174,7 +175,9 @@ class PacerSession(SharedInSettings):
             return
         token, self.token = self.token, None
         try:
-            response = await crawler.engine.download_async(_auth_request(self.logout_url, {"nextGenCSO": token.reveal()}))
+            request = _auth_request(self.logout_url, {"nextGenCSO": token.reveal()})
+            request.meta[META_SESSION_END] = True
+            response = await crawler.engine.download_async(request)
             logger.info("Logged out of PACER (HTTP %s)", response.status)
         except Exception as exc:  # the run's work is done; a logout failure must not undo it
             logger.warning("PACER logout failed: %s", type(exc).__name__)

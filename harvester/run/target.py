@@ -1,17 +1,16 @@
 """What a run talks to: real PACER with the user's credentials, or the embedded sandbox.
 
-With no PACER credentials configured, ``harvester run`` harvests the bundled sandbox
-court: same code paths, other base URLs, the sandbox's CA bundle and its simulated
-night. The gate is never switched off; the sandbox only supplies its own clock.
+The sandbox is an explicit mode, chosen by :class:`harvester.run.assembly.Assembly`
+(``--sandbox``, or a configuration that watches nothing): same code paths, other base
+URLs, the sandbox's CA bundle and its simulated night. The gate is never switched off;
+the sandbox only supplies its own clock.
 """
 
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from harvester.config import Config
 from harvester.credentials import Credentials, Secret
@@ -19,8 +18,6 @@ from harvester.credentials import load as load_credentials
 from harvester.errors import ConfigError
 from harvester.parsers.court import KNOWN_COURTS
 from harvester.run.harvest import Endpoints
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,7 +30,6 @@ class Target:
     follow_rss: bool
     sandbox: bool = False
     seed_cases: list[tuple[str, str, str | None]] = field(default_factory=list)
-
 
 
 def pacer_target(config: Config, credentials: Credentials | None) -> Target:
@@ -70,19 +66,6 @@ def configured_credentials(config: Config) -> Credentials | None:
     return load_credentials(config["credentials"]["file"], repo_root=Path.cwd())
 
 
-@contextmanager
-def resolved_target(config: Config, *, sandbox: bool = False) -> Iterator[Target]:
-    """Real PACER when credentials are configured (and ``sandbox`` is False), else an embedded sandbox."""
-    credentials = None if sandbox else configured_credentials(config)
-    if credentials is not None:
-        yield pacer_target(config, credentials)
-        return
-    from harvester.sandbox import Sandbox
-
-    options = config["sandbox"]
-    kwargs: dict[str, Any] = {"state_dir": options["state_dir"], "seed": options["seed"], "cases": options["cases"]}
-    if options["courts"]:
-        kwargs["courts"] = tuple(options["courts"])
-    with Sandbox(**kwargs) as running:
-        logger.info("No PACER credentials configured: harvesting the embedded sandbox at %s", running.base_url)
-        yield sandbox_target(running.config, running.cases())
+def watches_nothing(config: Config) -> bool:
+    """No court and no case watched: the shipped default configuration."""
+    return not config["watch"]["courts"] and not any(config.cases.values())

@@ -13,9 +13,9 @@ import time
 from datetime import datetime
 from datetime import time as dtime
 
-import pytz
+from harvester.central import CENTRAL
 
-CHICAGO = pytz.timezone("America/Chicago")
+CHICAGO = CENTRAL  # the program's one Central-time object
 TIMEZONE_NAME = "America/Chicago"
 DEFAULT_START_HOUR = 19
 

@@ -26,15 +26,13 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from harvester.central import CENTRAL
 from harvester.logs import mask, mask_any
 from harvester.shared import SharedInSettings
 from harvester.store.connection import utc_timestamp, write_transaction
-
-CENTRAL = ZoneInfo("America/Chicago")
 
 
 @dataclass(frozen=True)
@@ -297,9 +295,9 @@ def quarter_bounds(now: datetime | None = None) -> tuple[str, str]:
         now = now.replace(tzinfo=timezone.utc)
     local = now.astimezone(CENTRAL)
     first_month = (local.month - 1) // 3 * 3 + 1
-    start = datetime(local.year, first_month, 1, tzinfo=CENTRAL)
+    start = CENTRAL.localize(datetime(local.year, first_month, 1))
     end_year, end_month = (local.year + 1, 1) if first_month == 10 else (local.year, first_month + 3)
-    end = datetime(end_year, end_month, 1, tzinfo=CENTRAL)
+    end = CENTRAL.localize(datetime(end_year, end_month, 1))
     return utc_timestamp(start), utc_timestamp(end)
 
 

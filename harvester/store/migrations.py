@@ -276,7 +276,7 @@ def _v5_fail_closed(db: Database) -> None:
     # requests on the wire: a run killed mid-request leaves their row here, booked
     # at the gate's estimate by the next run (harvester.store.ledger.book_stranded).
     db.execute("ALTER TABLE runs ADD COLUMN window_override TEXT")
-    db.executescript("""
+    db.execute("""
 CREATE TABLE in_flight (
     id INTEGER PRIMARY KEY,
     run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
@@ -286,12 +286,28 @@ CREATE TABLE in_flight (
     url TEXT,                           -- credentials and secret query values removed
     estimated_pages INTEGER NOT NULL,
     cost REAL NOT NULL                  -- dollars: the gate's reservation
-);
+)
 """)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates,
-                                                _v5_fail_closed]
+def _v6_case_origin(db: Database) -> None:
+    # Where a case came from (sandbox or pacer): sandbox cases never link to a real court,
+    # and a database never mixes the two. Earlier sandbox cases are known by their
+    # watch source or by a database that only ever had sandbox runs.
+    db.execute("ALTER TABLE cases ADD COLUMN origin TEXT")
+    db.execute(
+        "UPDATE cases SET origin = CASE WHEN EXISTS (SELECT 1 FROM watchlist w WHERE w.court_id = cases.court_id"
+        " AND w.pacer_case_id = cases.pacer_case_id AND w.source = 'sandbox')"
+        " OR (EXISTS (SELECT 1 FROM runs) AND NOT EXISTS (SELECT 1 FROM runs WHERE mode <> 'sandbox'))"
+        " THEN 'sandbox' ELSE 'pacer' END"
+    )
+    # New cases are stamped by the run that adds them (``WHERE origin IS NULL``): keep that cheap.
+    db.execute("CREATE INDEX cases_origin_unset ON cases(id) WHERE origin IS NULL")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_fail_closed, _v6_case_origin,
+]  # fmt: skip
 LATEST = len(MIGRATIONS)
 
 

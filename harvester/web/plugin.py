@@ -6,7 +6,9 @@ Registered by :mod:`harvester.web.serve` (not through an entry point), so a plai
 - A ``pacer_case_id`` cell whose row also has ``court_id`` links to the case's
   docket on the court's CM/ECF host (``DktRpt.pl?<pacer_case_id>``; courts of
   appeals: the TransportRoom ``CaseSummary.jsp`` of the docket number). PACER
-  asks for a login there and charges its usual fees.
+  asks for a login there and charges its usual fees. Cases whose ``origin`` is the
+  sandbox (the row's ``origin`` column, else the database's runs) link to the local
+  sandbox (``harvester sandbox``, at its default address), never to a real court.
 - A canned query with a ``chart:`` key (see ``harvester/web/datasette/metadata.yaml``)
   gets an inline SVG chart of its results (:mod:`harvester.web.charts`) above its
   form; nothing is loaded from the network to draw it.
@@ -29,13 +31,19 @@ from harvester.web.charts import ChartSpec, render_svg
 
 logger = logging.getLogger(__name__)
 
+# ``harvester sandbox`` serves its courts here by default (port 8443).
+SANDBOX_COURT_URL = "https://127.0.0.1:8443/ecf/{court}/"
+# Per served database: "sandbox" when every run in it was a sandbox run (databases never mix).
+_DATABASE_ORIGIN: dict[str, str] = {}
 
-def pacer_case_url(court_id: str, pacer_case_id: str | None, docket_number: str | None = None) -> str | None:
-    """The case's docket page on its court's CM/ECF (real PACER host), or None when it cannot be named."""
+
+def pacer_case_url(court_id: str, pacer_case_id: str | None, docket_number: str | None = None,
+                   origin: str = "pacer") -> str | None:  # fmt: skip
+    """The case's docket page on its court's CM/ECF (the sandbox's for sandbox cases), or None when it cannot be named."""
     court = (court_id or "").strip().lower()
     if not court:
         return None
-    base = court_base(PACER_COURT_URL, court)
+    base = court_base(SANDBOX_COURT_URL if origin == "sandbox" else PACER_COURT_URL, court)
     if is_appellate(court):
         number = docket_number or pacer_case_id
         if not number:
@@ -58,17 +66,34 @@ def _cell(row: Any, column: str) -> Any:
 
 
 @hookimpl
+def startup(datasette: Any) -> Any:
+    async def learn_origins() -> None:
+        for name, db in datasette.databases.items():
+            try:
+                result = await db.execute("SELECT count(*), sum(mode = 'sandbox') FROM runs")
+            except Exception:  # not a harvest database (e.g. _internal)
+                continue
+            runs, sandbox_runs = result.rows[0]
+            _DATABASE_ORIGIN[name] = "sandbox" if runs and runs == sandbox_runs else "pacer"
+
+    return learn_origins
+
+
+@hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     if column != "pacer_case_id" or value in (None, ""):
         return None
     court = _cell(row, "court_id")
     if not isinstance(court, str):
         return None
-    url = pacer_case_url(court, str(value), _cell(row, "docket_number"))
+    origin = _cell(row, "origin") or _DATABASE_ORIGIN.get(database, "pacer")
+    url = pacer_case_url(court, str(value), _cell(row, "docket_number"), origin=origin)
     if url is None:
         return None
+    title = "Docket in the local sandbox (harvester sandbox)" if origin == "sandbox" else \
+        "Docket on CM/ECF (PACER login and fees)"  # fmt: skip
     return Markup(
-        f'<a class="pacer-link" href="{escape(url)}" title="Docket on CM/ECF (PACER login and fees)" '
+        f'<a class="pacer-link" href="{escape(url)}" title="{title}" '
         f'rel="noopener noreferrer" target="_blank">{escape(value)}</a>'
     )
 
