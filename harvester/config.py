@@ -42,7 +42,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "courts": Key(list, [], 'CM/ECF court ids to watch (e.g. ["cand", "nysb"]), or ["all"] for every court in the lookup.', str),
         "follow_rss": Key(bool, False, "Follow every case that appears in a watched court's RSS feed, not only the listed cases."),
         "parties": Key(bool, True, "Fetch parties and counsel with the first (full) docket report of a case."),
-        "refresh_days": Key(int, 7, "Courts without an RSS feed: re-check each watched case this many days after its last harvest."),
+        "refresh_days": Key(int, 7, "Re-check each watched case this many nights after its last harvest, unless an all-entries RSS feed read tonight covers its court (harvest nights, as the window counts them)."),
+        "feed_max_age_hours": Key((int, float), 72, "A feed whose newest item is older than this many hours (or that has no item) is stale: its court is treated as having no feed that night."),
     },
     "endpoints": {
         "login_url": Key(str, PACER_LOGIN_URL, "PACER Authentication API login URL (cso-auth)."),

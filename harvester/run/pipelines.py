@@ -116,6 +116,10 @@ class StorePipeline:
         logger.info("RSS %s: %d new items, %d cases flagged, %d newly followed",
                     item["court"], result.items_added, result.cases_flagged, followed)
 
+    def _feed(self, db: Any, item: dict[str, Any]) -> None:
+        fields = {k: v for k, v in item.items() if k not in ("item", "court", "night")}
+        rss.record_feed_night(db, item["court"], item["night"], **fields)
+
     def _watch(self, db: Any, item: dict[str, Any]) -> None:
         cases.watch_case(db, item["court"], item["pacer_case_id"], docket_number=item["docket_number"],
                          source=item["source"])  # fmt: skip
