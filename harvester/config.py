@@ -78,9 +78,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "breaker_threshold": Key(int, 3, "Consecutive 403s or login pages after which a court is blocked for the night (also: this many requests' worth of 5xx, timeouts or resets in a row)."),
     },
     "budget": {
-        "run_dollars": Key((int, float), 3.0, "Most a single run may spend, in dollars."),
+        "run_dollars": Key((int, float), 10.0, "Most a single run may spend, in dollars."),
         "quarter_dollars": Key((int, float), 30.0, "Most the harvest may spend in a calendar quarter (PACER waives quarters of $30 or less)."),
         "run_pages": Key(int, 0, "Optional cap on billable pages per run; 0 means no page cap."),
+        "pace_quarter": Key(bool, True, "Pace the quarter: a run spends at most half of what is left of quarter_dollars (all of it on the quarter's last night), so later nights keep money for news."),
     },
     "sandbox": {
         "courts": Key(list, [], "Courts the embedded sandbox serves (empty: its default mix of real and synthetic courts).", str),

@@ -209,17 +209,21 @@ class GateMiddleware:
             raise CourtBlocked(f"{court} is blocked for the night: {self.breaker.blocked()[court]}")
         if self.closing or not self._window_open():
             return self._keep_for_next_night(request)
-        reservation = self._reserve(court, pages, request)
+        self._refuse_if_no_room(court, pages, request)  # hopeless now: refuse before taking a rate-limit turn
         deadline = self._deadline()
         started = self.clock.monotonic()
         sent_at = await self.limiter.acquire(court, deadline)
         if sent_at is None:
             # Nothing for this court fits before the close: wait for it, then stop the night.
-            self.budget.cancel(reservation)
             if deadline is not None:
                 await self.clock.sleep_until(deadline)
             return self._keep_for_next_night(request)
         self._count_wait(self.clock.monotonic() - started)
+        try:  # only a request about to leave holds a reservation; it waits for receipts in flight
+            reservation = await self._reserve(court, pages, request)
+        except BudgetRefused:
+            self.limiter.release(court)
+            raise
         if self.stopping:
             self.limiter.release(court)
             self.budget.cancel(reservation)
@@ -306,9 +310,17 @@ class GateMiddleware:
         close = self.window.closes_at(now)
         return self.clock.monotonic() + (close - now).total_seconds() if close else self.clock.monotonic()
 
-    def _reserve(self, court: str, pages: int, request: Request) -> Reservation:
+    def _refuse_if_no_room(self, court: str, pages: int, request: Request) -> None:
         try:
-            return self.budget.reserve(court, pages, self.clock.now())
+            self.budget.check_room(court, pages, self.clock.now())
+        except BudgetRefusal as refusal:
+            self._inc("gate/refused/budget")
+            logger.info("Gate refused %s: %s", request.url, refusal)
+            raise BudgetRefused(f"gate refused {request.url}: {refusal}") from None
+
+    async def _reserve(self, court: str, pages: int, request: Request) -> Reservation:
+        try:
+            return await self.budget.reserve_when_room(court, pages, self.clock.now)
         except BudgetRefusal as refusal:
             self._inc("gate/refused/budget")
             logger.info("Gate refused %s: %s", request.url, refusal)
