@@ -161,6 +161,8 @@ class GateMiddleware:
         self.stopping = False
         self._transient: dict[str, int] = {}  # 5xx/timeouts/resets in a row, per court
         self._held: dict[int, tuple[str, Reservation]] = {}
+        # Called (awaited) with each request just before it leaves: the session attaches its current token here.
+        self.before_send: list[Any] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> GateMiddleware:
@@ -236,6 +238,8 @@ class GateMiddleware:
                 self._inc("gate/refused/breaker")
                 raise CourtBlocked(f"{court} was blocked for the night while this request waited")
             return self._keep_for_next_night(request)
+        for hook in self.before_send:
+            await hook(request)
         self._held[id(request)] = (court, reservation)
         request.meta[META_SENT_AT] = sent_at
         self._inc("gate/sent")
