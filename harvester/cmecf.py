@@ -51,11 +51,13 @@ def docket_report(
     pacer_case_id: str,
     *,
     entered_since: date | None = None,
+    numbered_from: int | None = None,
     parties: bool = True,
 ) -> HttpCall:
-    """A district/bankruptcy DktRpt.pl report, whole or only what was entered since a date.
+    """A district/bankruptcy DktRpt.pl report: whole, entered since a date, or numbered from a document on.
 
-    A whole report is filtered by filing date from 1960 on, like CM/ECF's own form.
+    A whole report is filtered by filing date from 1960 on, like CM/ECF's own form; so
+    is one by document number (a start date is always sent).
     """
     bankruptcy = is_bankruptcy(court)
     date_type = "Entered" if entered_since else "Filed"
@@ -65,7 +67,7 @@ def docket_report(
         ("date_type", date_type.lower()) if bankruptcy else ("date_range_type", date_type),
         ("date_from", _mdy(entered_since or EARLIEST)),
         ("date_to", ""),
-        ("documents_numbered_from_", ""),
+        ("documents_numbered_from_", "" if numbered_from is None else str(numbered_from)),
         ("documents_numbered_to_", ""),
     ]
     if parties:

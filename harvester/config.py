@@ -77,7 +77,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "courts": Key(list, [], 'CM/ECF court ids to watch (e.g. ["cand", "nysb"]), or ["all"] for every court in the lookup.', str),
         "follow_rss": Key(bool, False, "Follow every case that appears in a watched court's RSS feed, not only the listed cases."),
         "parties": Key(bool, True, "Fetch parties and counsel with the first (full) docket report of a case."),
-        "refresh_days": Key(int, 7, low=1, high=3650, doc="Courts without an RSS feed: re-check each watched case this many days after its last harvest."),
+        "refresh_days": Key(int, 7, low=1, high=3650, doc="Re-check each watched case this many nights after its last harvest, unless an all-entries RSS feed read tonight covers its court (harvest nights, as the window counts them)."),
+        "feed_max_age_hours": Key(NUMBER, 72, low=1, high=24 * 365, doc="A feed whose newest item is older than this many hours (or that has no item) is stale: its court is treated as having no feed that night."),
     },
     "endpoints": {
         "login_url": Key(str, PACER_LOGIN_URL, url=True, doc="PACER Authentication API login URL (cso-auth)."),
@@ -112,9 +113,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "breaker_threshold": Key(int, 3, low=1, high=1000, doc="Consecutive 403s or login pages after which a court is blocked for the night (also: this many requests' worth of 5xx, timeouts or resets in a row)."),
     },
     "budget": {
-        "run_dollars": Key(NUMBER, 3.0, low=0, high=1e7, doc="Most a single run may spend, in dollars."),
+        "run_dollars": Key(NUMBER, 10.0, low=0, high=1e7, doc="Most a single run may spend, in dollars."),
         "quarter_dollars": Key(NUMBER, 30.0, low=0, high=1e7, doc="Most the harvest may spend in a calendar quarter (PACER waives quarters of $30 or less)."),
         "run_pages": Key(int, 0, low=0, high=10**9, doc="Optional cap on billable pages per run; 0 means no page cap."),
+        "pace_quarter": Key(bool, True, "Pace the quarter: a run spends at most half of what is left of quarter_dollars (all of it on the quarter's last night), so later nights keep money for news."),
     },
     "sandbox": {
         "courts": Key(list, [], "Courts the embedded sandbox serves (empty: its default mix of real and synthetic courts).", str),

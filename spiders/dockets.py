@@ -51,7 +51,7 @@ class DocketsSpider(HarvestSpider):
     def docket_request(self, task: DocketTask) -> Any:
         call = cmecf.docket_report(
             self.harvest.endpoints.base(task.court), task.court, task.pacer_case_id or "",
-            entered_since=task.since, parties=task.parties,
+            entered_since=task.since, numbered_from=task.numbered_from, parties=task.parties,
         )  # fmt: skip
         return self.request(call, task.court, self.parse_docket, cost=task.cost_estimate_pages, login=True,
                             cb_kwargs={"task": task})  # fmt: skip
@@ -69,7 +69,8 @@ class DocketsSpider(HarvestSpider):
         yield self.audit(response)
         yield WatchItem(court=task.court, pacer_case_id=answer["pacer_case_id"], docket_number=task.docket_number,
                         source="config")
-        yield self.docket_request(replace(task, pacer_case_id=answer["pacer_case_id"]))
+        if self.harvest.claim(task.court, answer["pacer_case_id"]):  # not also listed by its case id
+            yield self.docket_request(replace(task, pacer_case_id=answer["pacer_case_id"]))
 
     def parse_docket(self, response: Any, task: DocketTask) -> Iterator[RequestAudit | DocketItem]:
         if response.status != 200:

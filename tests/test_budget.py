@@ -186,7 +186,7 @@ def test_summary_reports_the_waiver() -> None:
 
 def test_caps_from_config_and_validation() -> None:
     caps = BudgetCaps.from_config({"run_dollars": 2, "quarter_dollars": 25.5, "run_pages": 0})
-    assert caps == BudgetCaps(run_dollars=2.0, quarter_dollars=25.5, run_pages=None)
+    assert caps == BudgetCaps(run_dollars=2.0, quarter_dollars=25.5, run_pages=None, pace_quarter=True)
     assert BudgetCaps.from_config({"run_pages": 40}).run_pages == 40
     with pytest.raises(ConfigError):
         BudgetCaps(run_dollars=-1)

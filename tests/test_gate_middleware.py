@@ -118,13 +118,17 @@ def test_budget_refusals_are_counted_and_receipts_booked(tmp_path: Path) -> None
         result = crawl_in_subprocess({**spec(tmp_path, "2026-07-15T22:00:00-05:00", requests), "config": config}, tmp_path)
     finally:
         server.close()
-    assert Counter(p.split("/")[1] for p in server.paths()) == {"cand": 2, "nysd": 2}
-    assert result["stats"]["gate/refused/budget"] == 3
-    assert [kind for _url, kind, _msg in result["errors"]] == ["BudgetRefused"] * 3
+    # A request holds its estimate only once it is about to leave, so how many $0.20 cand
+    # pages fit beside the "free" nysd pages (whose receipts say $0.20 each) depends on
+    # which receipts were booked first: one or two, never more than $0.50 allows.
+    sent = Counter(p.split("/")[1] for p in server.paths())
+    assert sent["nysd"] == 2 and sent["cand"] in (1, 2), sent
+    assert result["stats"]["gate/refused/budget"] == 5 - sent["cand"]
+    assert [kind for _url, kind, _msg in result["errors"]] == ["BudgetRefused"] * (5 - sent["cand"])
     assert "would exceed the run cap of $0.50" in result["errors"][0][2]
     # Free pages came back with a receipt too: the receipt, not the estimate, is the truth.
-    assert sorted(result["charges"]) == [["cand", 2, 20, "receipt"]] * 2 + [["nysd", 2, 20, "receipt"]] * 2
-    assert result["stats"]["gate/budget/run_dollars"] == 0.8
+    assert sorted(result["charges"]) == [["cand", 2, 20, "receipt"]] * sent["cand"] + [["nysd", 2, 20, "receipt"]] * 2
+    assert result["stats"]["gate/budget/run_dollars"] == round(0.2 * (sent["cand"] + 2), 2)
 
 
 def test_requests_without_court_or_estimate_are_refused(server: LocalServer, tmp_path: Path) -> None:

@@ -23,10 +23,11 @@ or under $30, and :meth:`Budget.summary` reports where the quarter stands.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -48,9 +49,10 @@ HEADER_BYTES = BYTES_PER_PAGE
 class BudgetCaps:
     """Spending caps. ``run_pages`` None means no page cap."""
 
-    run_dollars: float = 3.0
+    run_dollars: float = 10.0
     quarter_dollars: float = 30.0
     run_pages: int | None = None
+    pace_quarter: bool = False  # the config's default turns it on: see Budget.run_cap_cents
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.run_dollars) and math.isfinite(self.quarter_dollars)):
@@ -60,12 +62,13 @@ class BudgetCaps:
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> BudgetCaps:
-        """Build from the ``[budget]`` table (run_dollars, quarter_dollars, run_pages: 0 = no cap)."""
+        """Build from the ``[budget]`` table (run_dollars, quarter_dollars, run_pages: 0 = no cap, pace_quarter)."""
         default = cls()
         return cls(
             run_dollars=float(section.get("run_dollars", default.run_dollars)),
             quarter_dollars=float(section.get("quarter_dollars", default.quarter_dollars)),
             run_pages=int(section.get("run_pages", 0)) or None,
+            pace_quarter=bool(section.get("pace_quarter", True)),
         )
 
 
@@ -121,6 +124,7 @@ class Reservation:
     court: str
     pages: int
     quarter: Quarter
+    at: datetime | None = None  # when it was asked for (the quarter's pacing counts nights from it)
 
     @property
     def cents(self) -> int:
@@ -152,21 +156,53 @@ class Budget(SharedInSettings):
     charges: list[Charge] = field(default_factory=list)
     _prior_cents: dict[Quarter, int] = field(default_factory=dict)
     _reserved: list[Reservation] = field(default_factory=list)
+    _paced: dict[Quarter, int] = field(default_factory=dict)
+    _waiters: list[asyncio.Future] = field(default_factory=list)
 
     def reserve(self, court: str, pages: int, now: datetime) -> Reservation:
         """Hold ``pages`` against the caps, or raise BudgetRefusal naming the cap in the way."""
         if pages < 0:
             raise ValueError(f"a page estimate cannot be negative: {pages}")
         quarter = Quarter.of(now)
-        reservation = Reservation(court, pages, quarter)
+        reservation = Reservation(court, pages, quarter, now)
         if pages:
-            self._check_room(reservation)
+            self._check_room(reservation, self._reserved)
         self._reserved.append(reservation)
         return reservation
+
+    def check_room(self, court: str, pages: int, now: datetime) -> None:
+        """Raise BudgetRefusal when ``pages`` would not fit even once every request in flight is booked."""
+        if pages:
+            self._check_room(Reservation(court, pages, Quarter.of(now), now), [])
+
+    async def reserve_when_room(self, court: str, pages: int, now: Callable[[], datetime]) -> Reservation:
+        """Reserve as :meth:`reserve`, but wait while only estimates in flight stand in the way.
+
+        A request in flight holds its worst case until its receipt is booked, usually for
+        less: a request that fits beside what is already spent waits for those receipts
+        instead of being refused.
+        """
+        while True:
+            try:
+                return self.reserve(court, pages, now())
+            except BudgetRefusal:
+                self.check_room(court, pages, now())  # raises when the spending alone leaves no room
+                if not self._reserved:
+                    raise
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
 
     def cancel(self, reservation: Reservation) -> None:
         """Drop a reservation whose request was not sent or came back without a charge."""
         self._reserved.remove(reservation)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def settle(
         self, reservation: Reservation, now: datetime, receipt: Mapping[str, Any] | None, size_bytes: int | None = None
@@ -177,6 +213,7 @@ class Budget(SharedInSettings):
         page), never more than the estimate the request was let out with.
         """
         self._reserved.remove(reservation)
+        self._wake()
         if receipt and receipt.get("cost") is not None:
             pages = receipt.get("billable_pages")
             charge_cents = cents(receipt["cost"])
@@ -218,10 +255,25 @@ class Budget(SharedInSettings):
             "waiver_note": _waiver_note(spent, quarter),
         }
 
-    def _check_room(self, new: Reservation) -> None:
-        held = [*self._reserved, new]
+    def run_cap_cents(self, quarter: Quarter, now: datetime) -> int:
+        """Tonight's cap: ``run_dollars``, but never more than half of what the quarter has left.
+
+        Pacing keeps money for the rest of the quarter's nights: a first harvest spends
+        at most half the remainder a night, and on the quarter's last night all of it.
+        Fixed for the run at its first paid request.
+        """
+        if quarter not in self._paced:
+            left = max(cents(self.caps.quarter_dollars) - self._prior(quarter), 0)
+            nights_left = (quarter.end - to_central(now)) / timedelta(days=1)
+            share = left if nights_left <= 1 else left // 2
+            self._paced[quarter] = min(cents(self.caps.run_dollars), share)
+        return self._paced[quarter]
+
+    def _check_room(self, new: Reservation, in_flight: list[Reservation]) -> None:
+        held = [*in_flight, new]
         run_cents = self.run_cents() + sum(r.cents for r in held)
-        if run_cents > cents(self.caps.run_dollars):
+        run_cap = cents(self.caps.run_dollars)
+        if run_cents > run_cap:
             raise BudgetRefusal(
                 f"run budget: ${run_cents / 100:.2f} with this request's estimate ({new.pages} pages for {new.court}) "
                 f"would exceed the run cap of ${self.caps.run_dollars:.2f}"
@@ -235,6 +287,12 @@ class Budget(SharedInSettings):
             raise BudgetRefusal(
                 f"quarter budget: ${quarter_cents / 100:.2f} would exceed the {new.quarter} cap "
                 f"of ${self.caps.quarter_dollars:.2f}"
+            )
+        paced = self.run_cap_cents(new.quarter, new.at or new.quarter.start)
+        if self.caps.pace_quarter and run_cents > paced:
+            raise BudgetRefusal(
+                f"quarter pacing: ${run_cents / 100:.2f} with this request's estimate would exceed tonight's "
+                f"${paced / 100:.2f}, half of what is left of the {new.quarter} budget"
             )
 
     def _prior(self, quarter: Quarter) -> int:

@@ -229,6 +229,8 @@ class GateMiddleware:
         self._held: dict[int, tuple[str, Reservation]] = {}
         self._tls_checked: set[tuple[str, int]] = set()
         self.ca_file: str | None = settings.get(CA_FILE_SETTING) or None
+        # Called (awaited) with each request just before it leaves: the session attaches its current token here.
+        self.before_send: list[Any] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> GateMiddleware:
@@ -286,17 +288,21 @@ class GateMiddleware:
             return self._keep_for_next_night(request)
         if pages:
             self._check_store(request)
-        reservation = self._reserve(court, pages, request)
+        self._refuse_if_no_room(court, pages, request)  # hopeless now: refuse before taking a rate-limit turn
         deadline = self._deadline()
         started = self.clock.monotonic()
         sent_at = await self.limiter.acquire(court, deadline)
         if sent_at is None:
             # Nothing for this court fits before the close: wait for it, then stop the night.
-            self.budget.cancel(reservation)
             if deadline is not None:
                 await self.clock.sleep_until(deadline)
             return self._keep_for_next_night(request)
         self._count_wait(self.clock.monotonic() - started)
+        try:  # only a request about to leave holds a reservation; it waits for receipts in flight
+            reservation = await self._reserve(court, pages, request)
+        except BudgetRefused:
+            self.limiter.release(court)
+            raise
         if self.stopping:
             self.limiter.release(court)
             self.budget.cancel(reservation)
@@ -315,6 +321,8 @@ class GateMiddleware:
             refused = await self._hold_in_ledger(request, court, reservation)
             if refused is not None:
                 return refused
+        for hook in self.before_send:
+            await hook(request)
         self._held[id(request)] = (court, reservation)
         request.meta[META_SENT_AT] = sent_at
         self._inc("gate/sent")
@@ -392,7 +400,7 @@ class GateMiddleware:
     async def _send_session_end(self, request: Request, court: str) -> None:
         """The logout goes out even after the window closed (or a stop): it fetches nothing and
         costs nothing, and a session left open is worse. Still paced, still over verified TLS."""
-        self._held[id(request)] = (court, self._reserve(court, 0, request))
+        self._held[id(request)] = (court, await self._reserve(court, 0, request))
         request.meta[META_SENT_AT] = await self.limiter.acquire(court, None)
         self._inc("gate/sent")
         return None
@@ -487,9 +495,17 @@ class GateMiddleware:
         close = self.window.closes_at(now)
         return self.clock.monotonic() + (close - now).total_seconds() if close else self.clock.monotonic()
 
-    def _reserve(self, court: str, pages: int, request: Request) -> Reservation:
+    def _refuse_if_no_room(self, court: str, pages: int, request: Request) -> None:
         try:
-            return self.budget.reserve(court, pages, self.clock.now())
+            self.budget.check_room(court, pages, self.clock.now())
+        except BudgetRefusal as refusal:
+            self._inc("gate/refused/budget")
+            logger.info("Gate refused %s: %s", request.url, refusal)
+            raise BudgetRefused(f"gate refused {request.url}: {refusal}") from None
+
+    async def _reserve(self, court: str, pages: int, request: Request) -> Reservation:
+        try:
+            return await self.budget.reserve_when_room(court, pages, self.clock.now)
         except BudgetRefusal as refusal:
             self._inc("gate/refused/budget")
             logger.info("Gate refused %s: %s", request.url, refusal)

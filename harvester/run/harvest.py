@@ -21,10 +21,18 @@ from harvester.config import Config
 from harvester.gate.budget import estimate_pages
 from harvester.gate.clock import Clock, make_clock
 from harvester.gate.tls import ssl_context
+from harvester.gate.window import Window, WindowSpec, to_central
 from harvester.parsers.court import is_appellate
 from harvester.shared import SharedInSettings
 from harvester.store import cases
+from harvester.store.rss import FeedNight, covered_since, feed_night, item_span
+from harvester.run.items import FeedNightItem
 from harvester.store.writer import DatabaseWriter
+
+# Entries entered after a report was fetched carry a date entered no earlier than the
+# court's date at that instant. The westernmost CM/ECF courts (Hawaii) run at UTC-10
+# all year: their date at an instant is never later than any other court's.
+WESTERNMOST = timezone(timedelta(hours=-10))
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +66,15 @@ class DocketTask:
     court: str
     pacer_case_id: str | None  # None until possible_case_numbers resolves the docket number
     docket_number: str | None
-    since: date | None  # None: the whole docket
+    since: date | None  # entered on or after this date; None: no date filter
     parties: bool
     cost_estimate_pages: int
     reason: str  # new, rss, refresh
+    numbered_from: int | None = None  # documents numbered from this one on (courts that number every entry)
 
     @property
     def incremental(self) -> bool:
-        return self.since is not None
+        return self.since is not None or self.numbered_from is not None
 
 
 @dataclass(eq=False)
@@ -79,6 +88,9 @@ class Harvest(SharedInSettings):
     run_id: int | None = None
     follow_rss: bool = False
     counters: dict[str, int] = field(default_factory=lambda: {"cases_checked": 0, "cases_changed": 0})
+    _claimed: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    _window_cache: Window | None = field(default=None, repr=False)
+    _coverage: dict[str, str | None] = field(default_factory=dict, repr=False)  # court -> feed read without a gap since
 
     # ---------------------------------------------------------------- planning
 
@@ -88,19 +100,62 @@ class Harvest(SharedInSettings):
         known = {row[0] for row in self.db.execute("SELECT court_id FROM courts WHERE pacer_code IS NOT NULL")}
         return [c for c in self.courts if c in with_feed or c not in known]
 
+    def night(self, moment: datetime | None = None) -> date:
+        """The harvest night ``moment`` (default: now) belongs to, in the window's own calendar."""
+        return night_of(self._window(), moment or self.clock.now())
+
+    def feed_tonight(self, court: str) -> FeedNight | None:
+        """What the court's feed was when read tonight; None when it was not read (or has none)."""
+        return feed_night(self.db, court, self.night().isoformat())
+
+    def feed_item(self, court: str, status: int | None, feed: dict | None, scope: tuple[str, list[str]] | None,
+                  error: str | None = None) -> FeedNightItem:  # fmt: skip
+        """The ``feed`` item recording what one court's feed was tonight (see :func:`feed_verdict`)."""
+        now = self.clock.now()
+        verdict = feed_verdict(status, feed, scope, error, now, float(self.config["watch"]["feed_max_age_hours"]))
+        return FeedNightItem(court, self.night(now).isoformat(),
+                             {"fetched_at": now, "run_id": self.run_id, "http_status": status, **verdict})
+
+    def claim(self, court: str, pacer_case_id: str) -> bool:
+        """Take a case for tonight; False when it is already being fetched (one case, one fetch)."""
+        key = (court, str(pacer_case_id))
+        if key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
     def docket_tasks(self, appellate: bool) -> Iterator[DocketTask]:
-        """Watched cases that are new, named by tonight's feed, or due for a refresh."""
+        """Watched cases that are new, named by a feed, or due for a refresh tonight."""
         now = self.clock.now()
         feeds = set(self.rss_courts())
+        numbering: dict[str, bool] = {}
         for court, pacer_case_id, docket_number in self._watched():
             if is_appellate(court) != appellate:
                 continue
+            if pacer_case_id is not None and not self.claim(court, pacer_case_id):
+                continue
             self.counters["cases_checked"] += 1
             state = cases.case_state(self.db, court, pacer_case_id) if pacer_case_id else None
-            task = self._task(court, pacer_case_id, docket_number, state, court in feeds, now)
+            covered = self._feed_covers(court, state) if court in feeds else False
+            if court not in numbering:
+                numbering[court] = cases.court_numbers_every_entry(self.db, court)
+            task = self._task(court, pacer_case_id, docket_number, state, covered, now, numbering[court])
             if task is not None:
                 self.counters["cases_changed"] += task.reason != "new"
                 yield task
+
+    def _feed_covers(self, court: str, state: cases.CaseState | None) -> bool:
+        """Whether tonight's feed vouches that the case has no news it did not name."""
+        if court not in self._coverage:
+            feed = self.feed_tonight(court)
+            since = covered_since(self.db, court) if feed is not None and feed.stands_in_for_polling else None
+            if feed is not None and feed.outcome != "ok":
+                logger.info("%s: feed %s tonight (%s): its cases are refreshed every %s nights", court, feed.outcome,
+                            feed.message or feed.kind, self.config["watch"]["refresh_days"])  # fmt: skip
+            self._coverage[court] = since
+        since = self._coverage[court]
+        last = state.last_harvested_at if state else None
+        return since is not None and last is not None and last >= since
 
     def _watched(self) -> list[tuple[str, str | None, str | None]]:
         seen: set[tuple[str, str]] = set()
@@ -109,8 +164,9 @@ class Harvest(SharedInSettings):
             if court not in self.courts:
                 continue
             for pacer_case_id in ids["pacer_case_ids"]:
-                out.append((court, pacer_case_id, None))
-                seen.add((court, pacer_case_id))
+                if (court, pacer_case_id) not in seen:
+                    out.append((court, pacer_case_id, None))
+                    seen.add((court, pacer_case_id))
             for number in ids["docket_numbers"]:
                 resolved = case_key(court, None, number) or self._resolved(court, number)
                 if resolved and (court, resolved) in seen:
@@ -128,25 +184,60 @@ class Harvest(SharedInSettings):
         row = self.db.execute(
             "SELECT pacer_case_id FROM watchlist WHERE court_id = ? AND docket_number = ?", [court, docket_number]
         ).fetchone()
+        if row is None:  # a case stored under its id (listed by id too) answers for its docket number
+            row = self.db.execute(
+                "SELECT pacer_case_id FROM cases WHERE court_id = ? AND docket_number = ? ORDER BY id LIMIT 1",
+                [court, docket_number],
+            ).fetchone()
         return row[0] if row else None
 
     def _task(
         self, court: str, pacer_case_id: str | None, docket_number: str | None,
-        state: cases.CaseState | None, has_feed: bool, now: datetime,
+        state: cases.CaseState | None, covered: bool, now: datetime, numbers_every_entry: bool = False,
     ) -> DocketTask | None:  # fmt: skip
         parties = bool(self.config["watch"]["parties"])
         if state is None or state.last_harvested_at is None:
             size = state.report_size_bytes if state else None
             return DocketTask(court, pacer_case_id, docket_number, None, parties, estimate_pages(size), "new")
-        since = _day(state.last_entry_date_entered) or _day(state.last_harvested_at)
         if state.rss_changed:
             reason = "rss"
-        elif not has_feed and _older_than(state.last_harvested_at, now, self.config["watch"]["refresh_days"]):
+        elif not covered and self._nights_since(state.last_harvested_at, now) >= self.config["watch"]["refresh_days"]:
             reason = "refresh"
         else:
             return None
+        since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
+        if reason == "rss" and covered and not is_appellate(court):
+            since, numbered_from = self._feed_filter(state, since, numbered_from)
         return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, False,
-                          self._incremental_estimate(state), reason)  # fmt: skip
+                          self._incremental_estimate(state), reason, numbered_from)  # fmt: skip
+
+    def _feed_filter(self, state: cases.CaseState, since: date | None, numbered_from: int | None,
+                     ) -> tuple[date | None, int | None]:  # fmt: skip
+        """Narrow the filter with what a gap-free all-entries feed said is new since the last harvest.
+
+        Such a feed lists every new entry, numbered or not: when all of them carry a
+        document number, asking from the lowest one returns exactly them.
+        """
+        rows = self.db.execute(
+            "SELECT document_number FROM rss_items WHERE court_id = ? AND pacer_case_id = ? AND published_at > ?",
+            [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
+        ).fetchall()
+        numbers = [int(n) for (n,) in rows if n and str(n).isdigit()]
+        if rows and len(numbers) == len(rows):
+            return None, min(numbers)
+        return since, numbered_from
+
+    def _nights_since(self, stamp: str | None, now: datetime) -> int:
+        """Harvest nights from the one ``stamp`` fell in to tonight (3: due on the 3rd night after)."""
+        then = _instant(stamp)
+        if then is None:
+            return 1 << 30
+        return (self.night(now) - self.night(then)).days
+
+    def _window(self) -> Window:
+        if self._window_cache is None:
+            self._window_cache = Window(WindowSpec.from_config(self.config["window"]))
+        return self._window_cache
 
     def _incremental_estimate(self, state: cases.CaseState) -> int:
         """Pages of a report of what was entered since the last harvest: news of a day or two."""
@@ -155,6 +246,62 @@ class Harvest(SharedInSettings):
             [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
         ).fetchone()[0]
         return estimate_pages(entries=max(new_entries, 1))
+
+
+def incremental_filter(state: cases.CaseState, numbers_every_entry: bool) -> tuple[date | None, int | None]:
+    """(entered since, documents numbered from) for a report of only what is new.
+
+    Where the court numbers every entry, ``documents_numbered_from_`` = last number + 1
+    asks for exactly the new entries. Otherwise an Entered-date filter: entries entered
+    after the last report was fetched carry a date entered on or after the court's date
+    at that instant, so that date (taken in the westernmost courts' zone, never later
+    than the court's own) is the first one to ask for. Starting the day after the last
+    entry's date would miss entries entered later on that same day; the day itself is
+    asked again, and the store's natural keys keep its entries from doubling.
+    """
+    if numbers_every_entry and state.last_document_number is not None:
+        return None, state.last_document_number + 1
+    fetched = _instant(state.last_harvested_at)
+    if fetched is None:
+        return _day(state.last_entry_date_entered), None
+    return fetched.astimezone(WESTERNMOST).date(), None
+
+
+def night_of(window: Window, moment: datetime) -> date:
+    """The Central date of the window opening ``moment`` belongs to (the last one at or before it).
+
+    A run at 02:00 Central belongs to the night that opened the evening before; a run
+    outside the window (an override) to the last night that opened before it.
+    """
+    central = to_central(moment)
+    intervals = window.intervals(central - timedelta(days=8), central + timedelta(microseconds=1))
+    openings = [opening for opening, _ in intervals if opening <= central]
+    return max(openings).date() if openings else central.date()
+
+
+def feed_verdict(
+    status: int | None, feed: dict | None, scope: tuple[str, list[str]] | None, error: str | None,
+    now: datetime, max_age_hours: float,
+) -> dict[str, Any]:  # fmt: skip
+    """Kind, outcome, entry types and newest item of one fetched feed.
+
+    A feed that did not answer 200, could not be read, or whose newest item is older
+    than ``max_age_hours`` (or that has no item at all) cannot say which cases changed.
+    """
+    if status != 200 or feed is None or scope is None:
+        why = error or (f"HTTP {status}" if status is not None else "no response")
+        return {"kind": "failing", "outcome": "failed", "entry_types": [], "newest_item_at": None,
+                "oldest_item_at": None, "message": why}  # fmt: skip
+    kind, types = scope
+    oldest, newest = item_span(feed)
+    outcome, message = "ok", None
+    then = _instant(newest)
+    if then is None:
+        outcome, message = "stale", "the feed has no item"
+    elif (now - then).total_seconds() > max_age_hours * 3600:
+        outcome, message = "stale", f"newest item is older than {max_age_hours:g} hours"
+    return {"kind": kind, "outcome": outcome, "entry_types": types, "newest_item_at": newest,
+            "oldest_item_at": oldest, "message": message}  # fmt: skip
 
 
 def case_key(court: str, pacer_case_id: str | None, docket_number: str | None) -> str | None:
@@ -174,13 +321,14 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _older_than(stamp: str | None, now: datetime, days: int) -> bool:
+def _instant(stamp: str | None) -> datetime | None:
     if not stamp:
-        return True
-    then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=timezone.utc)
-    return now - then >= timedelta(days=days)
+        return None
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return then if then.tzinfo is not None else then.replace(tzinfo=timezone.utc)
 
 
 def harvest_from_settings(settings: Any) -> Harvest:

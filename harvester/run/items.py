@@ -77,4 +77,14 @@ class DocketItem:
     incremental: bool
 
 
-Item = RequestAudit | Attempts | CourtsItem | RssItem | WatchItem | DocketItem
+
+@dataclass
+class FeedNightItem:
+    """What one court's feed was tonight: kind, outcome, newest item (``rss.record_feed_night``'s fields)."""
+
+    court: str
+    night: str
+    fields: dict[str, Any]
+
+
+Item = RequestAudit | Attempts | CourtsItem | RssItem | WatchItem | DocketItem | FeedNightItem

@@ -19,7 +19,9 @@ import sqlite3
 from typing import Any
 
 from harvester.run.harvest import harvest_from_settings
-from harvester.run.items import Attempts, CourtsItem, DocketItem, Item, RequestAudit, RssItem, WatchItem
+from harvester.run.items import (
+    Attempts, CourtsItem, DocketItem, FeedNightItem, Item, RequestAudit, RssItem, WatchItem,
+)  # fmt: skip
 from harvester.store import cases, courts, dockets, ledger, rss
 from harvester.store.connection import DatabaseLocked
 
@@ -30,7 +32,7 @@ STORE_FAILED = "store_failed"
 STORE_ERROR = "harvest/store_error"
 # Each item type's name in stats and messages.
 KINDS: dict[type, str] = {RequestAudit: "request", Attempts: "attempts", CourtsItem: "courts", RssItem: "rss",
-                          WatchItem: "watch", DocketItem: "docket"}  # fmt: skip
+                          WatchItem: "watch", DocketItem: "docket", FeedNightItem: "feed"}  # fmt: skip
 
 
 class StorePipeline:
@@ -125,6 +127,9 @@ class StorePipeline:
                     followed += 1
         logger.info("RSS %s: %d new items, %d cases flagged, %d newly followed",
                     item.court, result.items_added, result.cases_flagged, followed)  # fmt: skip
+
+    def _feed(self, db: Any, item: FeedNightItem) -> None:
+        rss.record_feed_night(db, item.court, item.night, **item.fields)
 
     def _watch(self, db: Any, item: WatchItem) -> None:
         cases.watch_case(db, item.court, item.pacer_case_id, docket_number=item.docket_number, source=item.source)

@@ -233,7 +233,29 @@ class SessionMiddleware:
         token = await self.session.ensure(self.crawler)
         self._sent[id(request)] = token
         request.headers["Cookie"] = self._cookie(token)
+        self._hook_into_gate()
         return None
+
+    def _hook_into_gate(self) -> None:
+        # The gate may hold a request for a while (rate limits, budget): the token is
+        # checked again the moment it leaves, so a re-login meanwhile is not wasted.
+        if getattr(self, "_hooked", False):
+            return
+        from harvester.gate.middleware import GateMiddleware
+
+        gate = self.crawler.get_downloader_middleware(GateMiddleware)
+        if gate is not None:
+            gate.before_send.append(self.current_token)
+            self._hooked = True
+
+    async def current_token(self, request: Request) -> None:
+        """Just before ``request`` leaves: swap a token replaced while it waited for the current one."""
+        sent = self._sent.get(id(request))
+        if sent is None or self.session is None or sent is self.session.token:
+            return
+        token = await self.session.ensure(self.crawler)
+        self._sent[id(request)] = token
+        request.headers["Cookie"] = self._cookie(token)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         token = self._sent.pop(id(request), None)

@@ -102,3 +102,19 @@ def watched_cases(db: Database, court_id: str | None = None) -> list[tuple[str, 
     if court_id:
         sql, params = sql + " WHERE court_id = ?", [court_key(court_id)]
     return [tuple(row) for row in db.execute(sql + " ORDER BY court_id, pacer_case_id", params)]
+
+
+def court_numbers_every_entry(db: Database, court_id: str) -> bool:
+    """Whether every entry stored for the court's cases carries a document number.
+
+    A ``documents_numbered_from_`` report leaves out unnumbered (minute) entries, so it
+    can stand for "what is new" only in a court that numbers every entry. A court with
+    no stored entry yet, or one unnumbered entry anywhere, is asked by date instead.
+    """
+    numbered, unnumbered = db.execute(
+        "SELECT coalesce(sum(coalesce(e.document_number, '') != ''), 0),"
+        " coalesce(sum(coalesce(e.document_number, '') = ''), 0)"
+        " FROM docket_entries e JOIN cases c ON c.id = e.case_id WHERE c.court_id = ?",
+        [court_key(court_id)],
+    ).fetchone()
+    return numbered > 0 and unnumbered == 0

@@ -8,7 +8,13 @@ is waited for (bounded) instead of failing at once.
 
 Merging rules of :func:`store_docket`:
 
-- fields present in the record overwrite the case's; absent fields are kept;
+- fields present in the record overwrite the case's; absent fields are kept, and so
+  is a stored value the report only has a placeholder for (a case name of
+  "Unknown Case Title" from a report without its party block) or, in a partial
+  (incremental) report, an empty one;
+- a changed judge (assigned or referred), termination date or case name is logged in
+  ``case_changes``; an entry whose text, dates or document number a clerk edited
+  keeps its earlier version in ``entry_versions`` with when each was seen;
 - entries are upserted by a natural key (:func:`entry_keys`), never deleted, so a
   re-run or an overlapping incremental report adds nothing twice;
 - parties are upserted by (name, type, occurrence) and never deleted; a report
@@ -47,6 +53,10 @@ CASE_JSON_COLUMNS = ("panel", "originating_court_information")
 NOT_CASE_FIELDS = {"court_id", "pacer_case_id", "kind", "source", "parties", "docket_entries"}
 ENTRY_COLUMNS = ("date_filed", "date_entered", "document_number", "pacer_doc_id", "pacer_seq_no", "description")
 PARTY_COLUMNS = ("extra_info", "date_terminated")
+# What parsers put where a report had no value to read: never worth more than a stored value.
+PLACEHOLDERS = {"case_name": {"Unknown Case Title", "Unknown Case Title."}}
+# Case fields whose changes researchers follow night by night (view ``changes``).
+TRACKED_CASE_FIELDS = ("assigned_to_str", "referred_to_str", "date_terminated", "case_name")
 PARTY_JSON_COLUMNS = ("criminal_data",)
 
 
@@ -263,12 +273,13 @@ def _write_docket(
 ) -> StoreResult:
     conn = db.conn
     conn.execute("INSERT OR IGNORE INTO courts (court_id) VALUES (?)", [court])
-    case_id, created = _upsert_case(db, court, case_key, kind, docket, at)
-    parties_added = _write_parties(db, case_id, docket.parties, replay) if docket.parties else 0
+    case_id, created = _upsert_case(db, court, case_key, kind, docket, at, incremental, run_id if replay is None else False)
+    parties_added = _write_parties(db, case_id, docket.parties, replay, at) if docket.parties else 0
     before, base = conn.execute(
         "SELECT count(*), coalesce(max(position) + 1, 0) FROM docket_entries WHERE case_id = ?", [case_id]
     ).fetchone()
     if replay is None:
+        _keep_versions(db, case_id, docket.entries, at, run_id)
         rows = [(case_id, row[0], base + i, *row[1:], at, run_id) for i, row in enumerate(docket.entries)]
         changed = max(conn.executemany(_UPSERT_ENTRY, rows).rowcount, 0)
     else:
@@ -280,6 +291,9 @@ def _write_docket(
 
 def _replay_entries(db: Database, case_id: int, docket: _Docket, at: str, run_id: int | None, replay: _Replay) -> int:
     base = max(replay.entries.values(), default=-1) + 1
+    # Versions are rebuilt from the pages in the order they were fetched: only a key an
+    # earlier page of this replay already showed can have an earlier version.
+    _keep_versions(db, case_id, docket.entries, at, run_id, known=set(replay.entries))
     first, again = [], []
     for i, row in enumerate(docket.entries):
         key = row[0]
@@ -290,6 +304,47 @@ def _replay_entries(db: Database, case_id: int, docket: _Docket, at: str, run_id
             first.append((case_id, key, base + i, *row[1:], at, run_id))
     changed = db.conn.executemany(_OVERWRITE_ENTRY, first).rowcount
     return max(changed, 0) + max(db.conn.executemany(_UPSERT_ENTRY, again).rowcount, 0)
+
+
+# Entry row layout of _Docket.entries: key, date_filed, date_entered, document_number,
+# pacer_doc_id, pacer_seq_no, description, extra.
+_VERSIONED = "id, entry_key, date_filed, date_entered, document_number, pacer_doc_id, pacer_seq_no, description," \
+             " coalesce(changed_at, first_seen_at)"  # fmt: skip
+
+
+def _keep_versions(
+    db: Database, case_id: int, entries: list[tuple], at: str, run_id: int | None, known: set[str] | None = None,
+) -> None:  # fmt: skip
+    """Before a report is merged: keep the versions its entries replace, and follow renumbered entries.
+
+    An entry is edited when the report shows its key with other text or another filing
+    date. A clerk who changes a document number or the date entered changes the entry's
+    natural key too; the entry is recognised by its ``de_seq_num`` (then its document
+    id) and its row takes the new key, so the docket does not list it twice.
+    """
+    conn = db.conn
+    stored = {row[1]: row for row in conn.execute(f"SELECT {_VERSIONED} FROM docket_entries WHERE case_id = ?", [case_id])
+              if known is None or row[1] in known}  # fmt: skip
+    incoming = {row[0] for row in entries}
+    by_seq = {(r[6] or r[5]): r for r in stored.values() if (r[6] or r[5]) and r[1] not in incoming}
+    versions, edited = [], []
+    for key, filed, entered, number, doc_id, seq, text, _extra in entries:
+        old = stored.get(key)
+        if old is None and (seq or doc_id) and (seq or doc_id) in by_seq:
+            old = by_seq.pop(seq or doc_id)
+            conn.execute("UPDATE docket_entries SET entry_key = ?, date_entered = ?, document_number = ? WHERE id = ?",
+                         [key, entered, number, old[0]])  # fmt: skip
+            stored[key] = old
+        elif old is None or (old[2] == filed and old[7] == text):
+            continue
+        versions.append((old[0], case_id, old[1], old[2], old[3], old[4], old[5], old[7], old[8], at, run_id))
+        edited.append((at, old[0]))
+    conn.executemany(
+        "INSERT INTO entry_versions (entry_id, case_id, entry_key, date_filed, date_entered, document_number,"
+        " pacer_doc_id, description, seen_at, replaced_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        versions,
+    )
+    conn.executemany("UPDATE docket_entries SET changed_at = ? WHERE id = ?", edited)
 
 
 def _sweep_replay(db: Database, case_id: int, replay: _Replay) -> None:
@@ -346,10 +401,15 @@ _OVERWRITE_ENTRY = (
 )
 
 
-def _upsert_case(db: Database, court: str, case_key: str, kind: str, docket: _Docket, at: str) -> tuple[int, bool]:
+def _upsert_case(
+    db: Database, court: str, case_key: str, kind: str, docket: _Docket, at: str, incremental: bool = False,
+    run_id: int | None | bool = None,
+) -> tuple[int, bool]:  # fmt: skip
+    """Insert or merge the case row. ``run_id=False``: a replay, whose changes are not logged again."""
     conn = db.conn
     row = conn.execute(
-        "SELECT id, extra FROM cases WHERE court_id = ? AND pacer_case_id = ?", [court, case_key]
+        f"SELECT id, extra, {', '.join(CASE_COLUMNS)} FROM cases WHERE court_id = ? AND pacer_case_id = ?",
+        [court, case_key],
     ).fetchone()
     if row is None:
         columns = ["court_id", "pacer_case_id", "kind", "first_harvested_at", "last_harvested_at",
@@ -359,19 +419,48 @@ def _upsert_case(db: Database, court: str, case_key: str, kind: str, docket: _Do
             f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
         )
         return cursor.lastrowid, True
-    case_id, old_extra = row
+    case_id, old_extra = row[0], row[1]
+    stored = dict(zip(CASE_COLUMNS, row[2:]))
+    fields = {k: v for k, v in docket.fields.items() if _overwrites(k, v, stored.get(k), incremental)}
+    if run_id is not False:
+        _log_case_changes(db, case_id, stored, fields, at, run_id)
     extra = {**json.loads(old_extra or "{}"), **docket.extra}
-    sets = [f"{c} = ?" for c in docket.fields]
+    sets = [f"{c} = ?" for c in fields]
     conn.execute(
         f"UPDATE cases SET {', '.join(['kind = ?', *sets, 'extra = ?'])},"
         " first_harvested_at = min(coalesce(first_harvested_at, ?), ?),"
         " last_harvested_at = max(coalesce(last_harvested_at, ?), ?) WHERE id = ?",
-        [kind, *docket.fields.values(), as_json(extra or None), at, at, at, at, case_id],
+        [kind, *fields.values(), as_json(extra or None), at, at, at, at, case_id],
     )
     return case_id, False
 
 
-def _write_parties(db: Database, case_id: int, parties: list[_Party], replay: _Replay | None = None) -> int:
+def _overwrites(column: str, new: Any, old: Any, incremental: bool) -> bool:
+    """Whether a report's value replaces the stored one: never a placeholder, never a partial report's blank."""
+    if old in (None, ""):
+        return True
+    if new in PLACEHOLDERS.get(column, ()):
+        return False
+    return not (incremental and new in (None, ""))
+
+
+def _log_case_changes(
+    db: Database, case_id: int, stored: dict[str, Any], fields: dict[str, Any], at: str, run_id: int | None
+) -> None:
+    changes = [
+        (case_id, column, stored.get(column) or None, fields[column] or None, at, run_id)
+        for column in TRACKED_CASE_FIELDS
+        if column in fields and (fields[column] or None) != (stored.get(column) or None)
+        and (stored.get(column) or column == "date_terminated")  # a first value is not a change, a termination is
+    ]  # fmt: skip
+    db.conn.executemany(
+        "INSERT INTO case_changes (case_id, field, old_value, new_value, at, run_id) VALUES (?,?,?,?,?,?)", changes
+    )
+
+
+def _write_parties(
+    db: Database, case_id: int, parties: list[_Party], replay: _Replay | None = None, at: str | None = None
+) -> int:
     conn = db.conn
     existing = {
         (name, ptype, occ): pid
@@ -379,6 +468,7 @@ def _write_parties(db: Database, case_id: int, parties: list[_Party], replay: _R
             "SELECT id, name, type, occurrence FROM parties WHERE case_id = ?", [case_id]
         )
     }
+    seen_at = None if replay is not None else at  # a replay keeps when each party was first seen
     if replay is not None:
         base = max(replay.parties.values(), default=-1) + 1
     else:
@@ -396,16 +486,18 @@ def _write_parties(db: Database, case_id: int, parties: list[_Party], replay: _R
         if party_id is None:
             party_id = conn.execute(
                 "INSERT INTO parties (case_id, name, type, occurrence, position, extra_info, date_terminated,"
-                " criminal_data, extra) VALUES (?,?,?,?,?,?,?,?,?)",
-                [case_id, *key, position, *party.columns],
+                " criminal_data, extra, first_seen_at, terminated_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [case_id, *key, position, *party.columns, seen_at, seen_at if party.columns[1] else None],
             ).lastrowid
             added += 1
         else:
             # Outside a replay a known party keeps its place on the docket.
             conn.execute(
-                "UPDATE parties SET extra_info = ?, date_terminated = ?, criminal_data = ?, extra = ?,"
+                "UPDATE parties SET terminated_seen_at = CASE WHEN coalesce(date_terminated, '') = '' AND"
+                " coalesce(?, '') != '' THEN coalesce(?, terminated_seen_at) ELSE terminated_seen_at END,"
+                " extra_info = ?, date_terminated = ?, criminal_data = ?, extra = ?,"
                 " position = coalesce(?, position) WHERE id = ?",
-                [*party.columns, position if replay is not None else None, party_id],
+                [party.columns[1], seen_at, *party.columns, position if replay is not None else None, party_id],
             )
         if party.attorneys is not None:
             _write_party_attorneys(db, party_id, party.attorneys, attorney_ids)
@@ -486,6 +578,8 @@ def replay_case(db: Database, court_id: str, pacer_case_id: str, reports: Sequen
         if row is not None:
             cleared = ", ".join(f"{c} = NULL" for c in (*CASE_COLUMNS, *CASE_JSON_COLUMNS, "extra"))
             conn.execute(f"UPDATE cases SET {cleared} WHERE id = ?", [row[0]])
+            conn.execute("DELETE FROM entry_versions WHERE case_id = ?", [row[0]])  # rebuilt from the pages
+            conn.execute("UPDATE docket_entries SET changed_at = NULL WHERE case_id = ?", [row[0]])
         replay = _Replay()
         for report, docket in zip(reports, dockets):
             at = utc_timestamp(report.fetched_at)

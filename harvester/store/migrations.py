@@ -305,8 +305,100 @@ def _v6_case_origin(db: Database) -> None:
     db.execute("CREATE INDEX cases_origin_unset ON cases(id) WHERE origin IS NULL")
 
 
+_MANY_NIGHTS = """
+CREATE TABLE feed_nights (
+    id INTEGER PRIMARY KEY,
+    court_id TEXT NOT NULL,
+    night TEXT NOT NULL,                -- harvest night: Central date of the window opening
+    fetched_at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('none', 'all', 'partial', 'failing')),
+    entry_types TEXT,                   -- JSON list: what a partial feed carries
+    http_status INTEGER,
+    outcome TEXT NOT NULL,              -- ok, stale, failed
+    newest_item_at TEXT,
+    oldest_item_at TEXT,                -- the feed reaches back to here (about 24 hours)
+    newest_item_age_hours REAL,
+    last_good_at TEXT,                  -- last fetch with outcome ok, this one included
+    message TEXT
+);
+CREATE INDEX feed_nights_court ON feed_nights (court_id, night);
+
+CREATE TABLE entry_versions (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES docket_entries(id) ON DELETE CASCADE,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    entry_key TEXT NOT NULL,
+    date_filed TEXT,
+    date_entered TEXT,
+    document_number TEXT,
+    pacer_doc_id TEXT,
+    description TEXT,
+    seen_at TEXT,                       -- when this version was first seen
+    replaced_at TEXT NOT NULL,          -- when a report showed the next one
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL
+);
+CREATE INDEX entry_versions_entry ON entry_versions (entry_id);
+CREATE INDEX entry_versions_case ON entry_versions (case_id);
+
+CREATE TABLE case_changes (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,                -- assigned_to_str, referred_to_str, date_terminated, case_name...
+    old_value TEXT,
+    new_value TEXT,
+    at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL
+);
+CREATE INDEX case_changes_case ON case_changes (case_id);
+
+ALTER TABLE docket_entries ADD COLUMN changed_at TEXT;   -- when the current version was first seen
+ALTER TABLE parties ADD COLUMN first_seen_at TEXT;
+ALTER TABLE parties ADD COLUMN terminated_seen_at TEXT;  -- when a report first showed it terminated
+
+-- Nights: an instant belongs to the Central evening before it (18:00-06:00 Central is
+-- 23:00/00:00-11:00/12:00 UTC), so shifting UTC by 12 hours gives the night's date.
+CREATE VIEW changes AS
+SELECT date(c.first_harvested_at, '-12 hours') AS night, 'new_case' AS change, c.id AS case_id, c.court_id,
+       c.pacer_case_id, c.docket_number, c.case_name AS detail, c.first_harvested_at AS at
+FROM cases c WHERE c.first_harvested_at IS NOT NULL
+UNION ALL
+SELECT date(e.first_seen_at, '-12 hours'), 'new_entry', c.id, c.court_id, c.pacer_case_id, c.docket_number,
+       coalesce(e.document_number || ': ', '') || substr(coalesce(e.description, ''), 1, 200), e.first_seen_at
+FROM docket_entries e JOIN cases c ON c.id = e.case_id
+WHERE e.first_seen_at > c.first_harvested_at
+UNION ALL
+SELECT date(v.replaced_at, '-12 hours'), 'edited_entry', c.id, c.court_id, c.pacer_case_id, c.docket_number,
+       coalesce(e.document_number || ': ', '') || substr(coalesce(e.description, ''), 1, 200), v.replaced_at
+FROM entry_versions v JOIN docket_entries e ON e.id = v.entry_id JOIN cases c ON c.id = v.case_id
+UNION ALL
+SELECT date(p.first_seen_at, '-12 hours'), 'new_party', c.id, c.court_id, c.pacer_case_id, c.docket_number,
+       p.name || coalesce(' (' || nullif(p.type, '') || ')', ''), p.first_seen_at
+FROM parties p JOIN cases c ON c.id = p.case_id
+WHERE p.first_seen_at > c.first_harvested_at
+UNION ALL
+SELECT date(p.terminated_seen_at, '-12 hours'), 'terminated_party', c.id, c.court_id, c.pacer_case_id,
+       c.docket_number, p.name || ' terminated ' || coalesce(p.date_terminated, ''), p.terminated_seen_at
+FROM parties p JOIN cases c ON c.id = p.case_id
+WHERE p.terminated_seen_at > c.first_harvested_at
+UNION ALL
+SELECT date(x.at, '-12 hours'), CASE x.field WHEN 'date_terminated' THEN 'terminated_case' ELSE 'judge_reassigned' END,
+       c.id, c.court_id, c.pacer_case_id, c.docket_number,
+       coalesce(x.old_value, '') || ' -> ' || coalesce(x.new_value, ''), x.at
+FROM case_changes x JOIN cases c ON c.id = x.case_id
+WHERE x.field IN ('assigned_to_str', 'referred_to_str') OR (x.field = 'date_terminated' AND x.new_value IS NOT NULL);
+"""
+
+
+def _v7_many_nights(db: Database) -> None:
+    # What each feed covered each night, and what a re-stored report changed (edits keep their history).
+    for statement in _MANY_NIGHTS.split(";\n"):  # not executescript: it would commit mid-migration
+        if statement.strip():
+            db.execute(statement)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
-    _v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_fail_closed, _v6_case_origin,
+    _v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_fail_closed, _v6_case_origin, _v7_many_nights,
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
 

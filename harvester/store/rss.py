@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -147,3 +148,127 @@ def _write_rss(
             if cursor.rowcount:
                 flagged.add(row["pacer_case_id"])
     return added, len(flagged)
+
+
+# ---------------------------------------------------------------- what each feed covered each night
+
+FEED_KINDS = ("none", "all", "partial", "failing")
+
+
+@dataclass(frozen=True)
+class FeedNight:
+    """One court's feed on one night: what it covers and whether it was read."""
+
+    court_id: str
+    night: str
+    kind: str  # none, all, partial, failing
+    outcome: str  # ok, stale, failed
+    entry_types: tuple[str, ...] = ()
+    http_status: int | None = None
+    newest_item_at: str | None = None
+    newest_item_age_hours: float | None = None
+    last_good_at: str | None = None
+    message: str | None = None
+
+    @property
+    def stands_in_for_polling(self) -> bool:
+        """Only an all-entries feed read tonight says every case it does not name is unchanged."""
+        return self.kind == "all" and self.outcome == "ok"
+
+    @property
+    def flags_cases(self) -> bool:
+        """Whether tonight's items can be trusted to name changed cases."""
+        return self.kind in ("all", "partial") and self.outcome == "ok"
+
+
+def item_span(record: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> tuple[str | None, str | None]:
+    """(oldest, newest) publication instants (UTC) of a parsed feed's items; (None, None) without items."""
+    stamps = [_published(e.get("date_filed")) for d in _rss_dockets(record) for e in d.get("docket_entries") or []]
+    stamps = sorted(s for s in stamps if s and s[:1].isdigit())
+    return (stamps[0], stamps[-1]) if stamps else (None, None)
+
+
+def record_feed_night(
+    db: Database, court_id: str, night: str, *, kind: str, outcome: str, fetched_at: datetime | str | None = None,
+    run_id: int | None = None, entry_types: Sequence[str] = (), http_status: int | None = None,
+    newest_item_at: str | None = None, oldest_item_at: str | None = None, message: str | None = None,
+) -> FeedNight:  # fmt: skip
+    """Record what one court's feed was tonight; ``last_good_at`` carries over from earlier nights."""
+    if kind not in FEED_KINDS:
+        raise ValueError(f"feed kind must be one of {', '.join(FEED_KINDS)}, not {kind!r}")
+    court, at = court_key(court_id), utc_timestamp(fetched_at)
+    age = _age_hours(newest_item_at, at)
+
+    def work() -> FeedNight:
+        conn = db.conn
+        previous = conn.execute("SELECT max(last_good_at) FROM feed_nights WHERE court_id = ?", [court]).fetchone()[0]
+        last_good = at if outcome == "ok" else previous
+        conn.execute(
+            "INSERT INTO feed_nights (court_id, night, fetched_at, run_id, kind, entry_types, http_status, outcome,"
+            " newest_item_at, oldest_item_at, newest_item_age_hours, last_good_at, message)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [court, night, at, run_id, kind, as_json(list(entry_types) or None), http_status, outcome,
+             newest_item_at, oldest_item_at and utc_timestamp(oldest_item_at), age, last_good, message],
+        )  # fmt: skip
+        return FeedNight(court, night, kind, outcome, tuple(entry_types), http_status, newest_item_at, age,
+                         last_good, message)  # fmt: skip
+
+    return write_transaction(db, work)
+
+
+def feed_night(db: Database, court_id: str, night: str) -> FeedNight | None:
+    """The court's feed as last recorded on ``night``, or None when it was not fetched that night."""
+    row = db.execute(
+        "SELECT court_id, night, kind, outcome, entry_types, http_status, newest_item_at, newest_item_age_hours,"
+        " last_good_at, message FROM feed_nights WHERE court_id = ? AND night = ? ORDER BY id DESC LIMIT 1",
+        [court_key(court_id), night],
+    ).fetchone()
+    if row is None:
+        return None
+    types = tuple(json.loads(row[4])) if row[4] else ()
+    return FeedNight(row[0], row[1], row[2], row[3], types, *row[5:])
+
+
+# A CM/ECF feed lists about the last 24 hours; nightly reads start at the window's
+# opening and drift by seconds to minutes from one night to the next.
+FEED_HORIZON = timedelta(hours=24)
+READ_DRIFT = timedelta(minutes=30)
+
+
+def covered_since(db: Database, court_id: str) -> str | None:
+    """Since when the court's feed was read without a gap (UTC), or None when its last read failed.
+
+    Each good read reaches back a day (further when it shows older items). A failed or
+    stale read breaks the chain, and so does a good read that does not reach back to
+    the read before it (a night missed): news from such a gap was never seen, so cases
+    harvested before it are not covered by the feed.
+    """
+    since: datetime | None = None
+    previous: datetime | None = None
+    rows = db.execute(
+        "SELECT fetched_at, outcome, oldest_item_at FROM feed_nights WHERE court_id = ? ORDER BY fetched_at, id",
+        [court_key(court_id)],
+    )
+    for fetched_text, outcome, oldest_text in rows:
+        if outcome != "ok":
+            since = previous = None
+            continue
+        fetched = datetime.fromisoformat(fetched_text)
+        reach = fetched - FEED_HORIZON
+        if oldest_text:
+            reach = min(reach, datetime.fromisoformat(oldest_text))
+        if since is None or previous is None or reach > previous + READ_DRIFT:
+            since = reach
+        previous = fetched
+    return utc_timestamp(since) if since is not None else None
+
+
+def _age_hours(stamp: str | None, at: str) -> float | None:
+    if not stamp:
+        return None
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        now = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return round((now - then).total_seconds() / 3600, 2)

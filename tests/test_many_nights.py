@@ -1,0 +1,296 @@
+"""Many nights, one truth: feeds that cover only some news, nights counted as nights, pay once, one fetch a case,
+a budget that spends what it may, and a fresh token on requests that waited through a re-login.
+
+Planner and budget rules are unit tests; what a feed, a night or a double listing does to a whole
+harvest is tried end to end (`harvester run` against the sandbox, whose request log is the proof).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from harvest_support import HarvestDir, requests_to, start_sandbox
+
+from harvester import config as config_module
+from harvester.errors import EXIT_OK, EXIT_PARTIAL
+from harvester.gate.budget import Budget, BudgetCaps, BudgetRefusal, Quarter
+from harvester.gate.clock import FakeClock
+from harvester.gate.window import CENTRAL, Window, WindowSpec
+from harvester.run.harvest import Endpoints, Harvest, feed_verdict, incremental_filter, night_of
+from harvester.run.session import SessionMiddleware
+from harvester.store import cases
+from harvester.store.connection import open_db
+from harvester.store.dockets import store_docket
+from harvester.store.rss import covered_since, record_feed_night, store_rss
+
+UTC = timezone.utc
+FEED_OK = ("all", [])
+
+
+# ---------------------------------------------------------------- planner rules (database only)
+
+
+def _harvest(tmp_path, now: datetime, **watch) -> Harvest:
+    cfg = config_module.from_dict({"watch": {"courts": ["cand"], "refresh_days": 3, **watch,
+                                             "cases": {"cand": {"pacer_case_ids": ["1", "2"]}}}})  # fmt: skip
+    db = open_db(tmp_path / "pacer.db")
+    endpoints = Endpoints("https://l", "https://o", "https://c", "https://ecf.{court}.uscourts.gov")
+    return Harvest(cfg, db, endpoints, ["cand"], writer=None, clock=FakeClock(now))  # type: ignore[arg-type]
+
+
+def _docket(entries: list[tuple[str, str | None]]) -> dict:
+    return {"docket_number": "3:26-cv-1", "case_name": "A v. B",
+            "docket_entries": [{"date_filed": d, "date_entered": d, "document_number": n, "description": f"entry {i}"}
+                               for i, (d, n) in enumerate(entries)]}  # fmt: skip
+
+
+def _feed(harvest: Harvest, when: datetime, kind: str = "all", outcome: str = "ok", oldest: str | None = None):
+    night = night_of(Window(WindowSpec()), when).isoformat()
+    record_feed_night(harvest.db, "cand", night, kind=kind, outcome=outcome, fetched_at=when, oldest_item_at=oldest,
+                      newest_item_at=when.isoformat())  # fmt: skip
+
+
+def _plan(harvest: Harvest) -> dict[str, str]:
+    harvest._coverage.clear()
+    harvest._claimed.clear()
+    return {t.pacer_case_id: t.reason for t in harvest.docket_tasks(appellate=False)}
+
+
+def test_nights_are_counted_in_the_windows_calendar():
+    window = Window(WindowSpec())
+    evening = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
+    assert night_of(window, evening) == date(2026, 3, 3)
+    assert night_of(window, CENTRAL.localize(datetime(2026, 3, 4, 2, 0))) == date(2026, 3, 3)  # after midnight
+    assert night_of(window, CENTRAL.localize(datetime(2026, 3, 6, 19, 0, 1))) == date(2026, 3, 6)
+
+
+def test_refresh_days_3_is_due_on_the_third_night_whatever_the_second(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
+    harvest = _harvest(tmp_path, start)
+    for case_id in ("1", "2"):
+        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-02", "1")]), fetched_at=start)
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 5, 19, 0, 1)))
+    assert _plan(harvest) == {}
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 6, 19, 0, 1)))  # 4 seconds short of 72 hours
+    assert _plan(harvest) == {"1": "refresh", "2": "refresh"}
+
+
+def test_only_a_gap_free_all_entries_feed_read_tonight_stands_in_for_polling(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
+    harvest = _harvest(tmp_path, start)
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
+    harvest.db.conn.commit()
+    for case_id in ("1", "2"):
+        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-02", "1")]), fetched_at=start)
+    night = CENTRAL.localize(datetime(2026, 3, 3, 19, 30))
+    for day in range(1, 4):  # a good feed each night: no polling
+        _feed(harvest, night.replace(day=3 + day - 1) if day > 1 else night)
+    for day in (4, 5, 6):
+        harvest.clock.set(CENTRAL.localize(datetime(2026, 3, day, 19, 0)))
+        _feed(harvest, harvest.clock.now())
+        assert _plan(harvest) == {}, f"night {day}"
+    # A partial feed tonight: cases it does not name are polled on schedule.
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 7, 19, 0)))
+    _feed(harvest, harvest.clock.now(), kind="partial")
+    assert _plan(harvest) == {"1": "refresh", "2": "refresh"}
+
+
+@pytest.mark.parametrize("outcome", ["failed", "stale"])
+def test_a_failing_or_stale_feed_makes_the_court_a_no_feed_court(tmp_path, outcome):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
+    harvest = _harvest(tmp_path, start)
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
+    harvest.db.conn.commit()
+    store_docket(harvest.db, "cand", "1", _docket([("2026-03-02", "1")]), fetched_at=start)
+    store_docket(harvest.db, "cand", "2", _docket([("2026-03-02", "1")]), fetched_at=start)
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 6, 19, 0)))
+    _feed(harvest, harvest.clock.now(), kind="all" if outcome == "stale" else "failing", outcome=outcome)
+    assert _plan(harvest) == {"1": "refresh", "2": "refresh"}
+
+
+def test_a_missed_night_breaks_the_feeds_coverage(tmp_path):
+    harvest = _harvest(tmp_path, CENTRAL.localize(datetime(2026, 3, 3, 19, 0)))
+    first, second = CENTRAL.localize(datetime(2026, 3, 3, 19, 0)), CENTRAL.localize(datetime(2026, 3, 4, 19, 5))
+    third = CENTRAL.localize(datetime(2026, 3, 7, 19, 0))  # three nights not run
+    for when in (first, second):
+        _feed(harvest, when)
+    assert covered_since(harvest.db, "cand") == "2026-03-03T01:00:00+00:00"  # a day before the first read
+    _feed(harvest, third)
+    assert covered_since(harvest.db, "cand") == "2026-03-07T01:00:00+00:00"
+
+
+def test_feed_verdicts():
+    now = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
+    item = {"dockets": [{"docket_entries": [{"date_filed": "2026-03-03T20:00:00+00:00"}]}]}
+    assert feed_verdict(200, item, FEED_OK, None, now, 72)["outcome"] == "ok"
+    assert feed_verdict(200, item, ("partial", ["order"]), None, now, 72)["kind"] == "partial"
+    assert feed_verdict(503, None, None, None, now, 72) == {
+        "kind": "failing", "outcome": "failed", "entry_types": [], "newest_item_at": None, "oldest_item_at": None,
+        "message": "HTTP 503"}  # fmt: skip
+    assert feed_verdict(200, {"dockets": []}, FEED_OK, None, now, 72)["outcome"] == "stale"
+    old = {"dockets": [{"docket_entries": [{"date_filed": "2026-02-27T20:00:00+00:00"}]}]}
+    assert feed_verdict(200, old, FEED_OK, None, now, 72)["outcome"] == "stale"
+
+
+def _state(tmp_path, entries, fetched: datetime) -> cases.CaseState:
+    db = open_db(tmp_path / "state.db")
+    store_docket(db, "cand", "1", _docket(entries), fetched_at=fetched)
+    state = cases.case_state(db, "cand", "1")
+    db.close()
+    return state
+
+
+def test_an_incremental_report_asks_from_the_day_of_the_last_fetch_not_the_last_entry(tmp_path):
+    fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))
+    state = _state(tmp_path, [("2026-03-02", "1"), ("2026-03-02", None)], fetched)
+    # Old rule: the last entry's date (2026-03-02), re-buying that day. Everything entered
+    # before the fetch is known; anything entered after it is dated the fetch day or later.
+    assert incremental_filter(state, numbers_every_entry=False) == (date(2026, 3, 9), None)
+
+
+def test_entries_sharing_the_last_date_entered_after_the_fetch_are_not_missed(tmp_path):
+    # Fetched at 23:30 Central on the 9th: still the 9th in Hawaii, the court's day may not be over,
+    # so the 9th is asked again (the day after would miss a same-day late entry).
+    fetched = CENTRAL.localize(datetime(2026, 3, 9, 23, 30))
+    state = _state(tmp_path, [("2026-03-09", "1"), ("2026-03-09", None)], fetched)
+    assert incremental_filter(state, numbers_every_entry=False) == (date(2026, 3, 9), None)
+    # At 05:00 Central on the 10th the 9th is over even in Hawaii (01:00 HST): start on the 10th.
+    late = _state(tmp_path / "x", [("2026-03-09", "1")], CENTRAL.localize(datetime(2026, 3, 10, 5, 0)))
+    assert incremental_filter(late, numbers_every_entry=False) == (date(2026, 3, 10), None)
+
+
+def test_courts_that_number_every_entry_are_asked_by_document_number(tmp_path):
+    (tmp_path / "x").mkdir()
+    state = _state(tmp_path / "x", [("2026-03-02", "1"), ("2026-03-03", "7")], CENTRAL.localize(datetime(2026, 3, 3, 19)))
+    assert incremental_filter(state, numbers_every_entry=True) == (None, 8)
+    db = open_db(tmp_path / "n.db")
+    store_docket(db, "nysb", "1", _docket([("2026-03-02", "1"), ("2026-03-02", "2")]))
+    store_docket(db, "cand", "1", _docket([("2026-03-02", "1"), ("2026-03-02", None)]))
+    assert cases.court_numbers_every_entry(db, "nysb") and not cases.court_numbers_every_entry(db, "cand")
+
+
+def test_a_case_named_by_id_and_by_docket_number_is_planned_once(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
+    harvest = _harvest(tmp_path, start)
+    harvest.config.cases["cand"]["docket_numbers"] = ["3:26-cv-1"]
+    # Night one: the number is not resolved yet; the id's fetch claims the case first.
+    tasks = list(harvest.docket_tasks(appellate=False))
+    assert [t.pacer_case_id for t in tasks].count("1") == 1
+    assert harvest.claim("cand", "1") is False  # what possible_case_numbers resolves to is skipped
+    # Later nights: a stored case answers for its docket number.
+    store_docket(harvest.db, "cand", "1", _docket([("2026-03-02", "1")]), fetched_at=start)
+    assert harvest._resolved("cand", "3:26-cv-1") == "1"
+
+
+# ---------------------------------------------------------------- budget
+
+
+def test_queued_paid_requests_wait_for_receipts_instead_of_being_refused():
+    now = CENTRAL.localize(datetime(2026, 3, 3, 20, 0))
+    budget = Budget(BudgetCaps(run_dollars=10.0, quarter_dollars=1000.0))
+
+    async def night() -> list[str]:
+        held = [budget.reserve("cand", 30, now) for _ in range(3)]  # $9.00 of worst cases in flight
+        waiting = asyncio.ensure_future(budget.reserve_when_room("cand", 30, lambda: now))
+        await asyncio.sleep(0)
+        assert not waiting.done()  # not refused: the money was not spent
+        budget.settle(held[0], now, {"billable_pages": 4, "cost": 0.4})
+        fourth = await asyncio.wait_for(waiting, 1)
+        for reservation in (*held[1:], fourth):
+            budget.settle(reservation, now, {"billable_pages": 30, "cost": 3.0})
+        with pytest.raises(BudgetRefusal):  # $9.40 spent: $3.00 more cannot fit, however long it waits
+            await budget.reserve_when_room("cand", 30, lambda: now)
+        return [c.source for c in budget.charges]
+
+    assert asyncio.run(night()) == ["receipt"] * 4
+    assert budget.run_cents() == 940 <= 1000
+
+
+def test_the_quarter_is_paced_over_its_nights():
+    now = CENTRAL.localize(datetime(2026, 3, 3, 20, 0))
+    caps = BudgetCaps.from_config(config_module.defaults()["budget"])
+    assert caps.pace_quarter and caps.run_dollars == 10.0
+    assert Budget(caps).run_cap_cents(Quarter.of(now), now) == 1000  # $10 of the $30 quarter's $15 half
+    spent = Budget(caps, spent_before=lambda _now: 22.0)
+    with pytest.raises(BudgetRefusal, match="pacing"):
+        spent.reserve("cand", 41, now)  # $4.10 > half of the $8.00 left
+    spent.reserve("cand", 40, now)
+    last_night = CENTRAL.localize(datetime(2026, 3, 31, 20, 0))
+    closing = Budget(caps, spent_before=lambda _now: 22.0)
+    closing.reserve("cand", 80, last_night)  # the quarter's last night may spend what is left
+
+
+# ---------------------------------------------------------------- session
+
+
+def test_a_request_that_waited_through_a_re_login_leaves_with_the_new_token():
+    from harvester.credentials import Secret
+
+    old, new = Secret("OLDTOKEN"), Secret("NEWTOKEN")
+    session = SimpleNamespace(token=old, credentials=SimpleNamespace(client_code=""))
+
+    async def ensure(_crawler):
+        return session.token
+
+    session.ensure = ensure
+    middleware = SessionMiddleware(crawler=None, session=session)  # type: ignore[arg-type]
+    request = SimpleNamespace(headers={})
+    middleware._sent[id(request)] = old
+    request.headers["Cookie"] = middleware._cookie(old)
+    session.token = new  # another request's login page made the session log in again
+    asyncio.run(middleware.current_token(request))
+    assert "NEWTOKEN" in request.headers["Cookie"] and "OLDTOKEN" not in request.headers["Cookie"]
+    assert middleware._sent[id(request)] is new
+
+
+# ---------------------------------------------------------------- end to end against the sandbox
+
+
+@contextmanager
+def _stopping(sandbox):
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+def _dktrpt(sandbox, mark: int) -> list[dict]:
+    return [r for r in requests_to(sandbox)[mark:] if r["endpoint"] == "DktRpt"]
+
+
+def test_a_court_whose_feed_fails_is_still_refreshed(tmp_path):
+    sandbox = start_sandbox(tmp_path / "sandbox", courts=("cand",), cases=3, seed=5, growth_per_day=3.0)
+    with _stopping(sandbox):
+        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"watch": {"refresh_days": 2},
+                                                                      "rate": {"max_retries": 0}})  # fmt: skip
+        assert work.run().returncode == 0
+        sandbox.add_fault("cand", "error", endpoints=["rss_outside"])  # 503 every night from now on
+        reports = []
+        for _ in range(2):
+            sandbox.advance(hours=24)
+            mark = len(requests_to(sandbox))
+            result = work.run()
+            assert result.returncode in (EXIT_OK, EXIT_PARTIAL), result.stderr[-2000:]  # the failed feed is reported
+            reports.append(_dktrpt(sandbox, mark))
+        assert reports[0] == []  # one night: not due yet
+        assert len(reports[1]) == 3  # two nights without a readable feed: polled like a court without one
+        with work.connect() as conn:
+            kinds = conn.execute("SELECT kind, outcome, http_status FROM feed_nights ORDER BY id").fetchall()
+        assert kinds[0][0] == "all" and kinds[-1] == ("failing", "failed", 503)
+
+
+def test_a_case_listed_by_id_and_by_docket_number_is_fetched_once(tmp_path):
+    sandbox = start_sandbox(tmp_path / "sandbox", courts=("cand",), cases=2, seed=6)
+    with _stopping(sandbox):
+        case = sandbox.cases("cand")[0]
+        work = HarvestDir.create(tmp_path / "run", sandbox, cases=[case])
+        text = work.config.read_text().replace(
+            "[watch.cases.cand]\n", f'[watch.cases.cand]\ndocket_numbers = ["{case["docket_number"]}"]\n')
+        work.config.write_text(text)
+        mark = len(requests_to(sandbox))
+        assert work.run().returncode == 0
+        assert len(_dktrpt(sandbox, mark)) == 1
