@@ -21,6 +21,7 @@ rows instead of duplicating them):
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from sqlite_utils import Database
@@ -245,6 +246,17 @@ FROM docket_entries e JOIN cases c ON c.id = e.case_id;
 """
 
 
+def statements(script: str) -> list[str]:
+    """The SQL statements of a script, one by one (comments kept), as sqlite3 itself delimits them."""
+    found, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            found.append(buffer.strip())
+            buffer = ""
+    return [s for s in found if s.strip(" ;\n")]
+
+
 def _v1_core_tables(db: Database) -> None:
     db.executescript(_CORE_TABLES)
 
@@ -392,9 +404,8 @@ WHERE x.field IN ('assigned_to_str', 'referred_to_str') OR (x.field = 'date_term
 
 def _v7_many_nights(db: Database) -> None:
     # What each feed covered each night, and what a re-stored report changed (edits keep their history).
-    for statement in _MANY_NIGHTS.split(";\n"):  # not executescript: it would commit mid-migration
-        if statement.strip():
-            db.execute(statement)
+    for statement in statements(_MANY_NIGHTS):  # not executescript: it would commit mid-migration
+        db.execute(statement)
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
