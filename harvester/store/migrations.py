@@ -26,6 +26,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 
 from harvester.store.connection import SchemaError, schema_version, write_transaction
+from harvester.store.judges import create_judges
 
 _CORE_TABLES = """
 CREATE TABLE courts (
@@ -271,7 +272,12 @@ def _v4_estimates(db: Database) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN estimated_pages INTEGER")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates]
+def _v5_judges(db: Database) -> None:
+    # Judges as people: one row per folded name, linked to cases with their role.
+    create_judges(db)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_judges]
 LATEST = len(MIGRATIONS)
 
 
