@@ -28,6 +28,7 @@ from harvester.parsers.court import is_appellate
 from harvester.store.dictionary import column_descriptions
 from harvester.web.charts import ChartSpec, render_svg
 from harvester.web.docket_page import docket_context
+from harvester.web.morning import DEFAULT_REFRESH_DAYS, coverage, last_night
 from harvester.web.search import LIMIT as SEARCH_LIMIT
 from harvester.web.search import search
 
@@ -139,7 +140,8 @@ def _docket_vars(datasette: Any, database: str, request: Any) -> Any:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/docket-search$", search_page)]
+    return [(r"^/-/docket-search$", search_page), (r"^/-/last-night$", last_night_page),
+            (r"^/-/coverage$", coverage_page)]
 
 
 async def search_page(datasette: Any, request: Any) -> Any:
@@ -154,6 +156,34 @@ async def search_page(datasette: Any, request: Any) -> Any:
         {"results": results, "limit": SEARCH_LIMIT, "case_url": lambda case_id: docket_url(datasette, database, case_id)},
         request=request,
     )
+    return Response.html(html)
+
+
+async def last_night_page(datasette: Any, request: Any) -> Any:
+    """What changed on one harvest night, by court; back-fill counted apart."""
+    database = datasette.get_database().name
+    data = await last_night(datasette.get_database(database), request.args.get("night") or None)
+    return await _page(datasette, request, "harvester_last_night.html", database, data)
+
+
+async def coverage_page(datasette: Any, request: Any) -> Any:
+    """Per court: feed kind and scope, watched and stale cases, numbering gaps, last error."""
+    database = datasette.get_database().name
+    try:
+        refresh_days = max(1, int(request.args.get("refresh_days") or DEFAULT_REFRESH_DAYS))
+    except ValueError:
+        refresh_days = DEFAULT_REFRESH_DAYS
+    data = await coverage(datasette.get_database(database), refresh_days, request.args.get("now") or None)
+    return await _page(datasette, request, "harvester_coverage.html", database, data)
+
+
+async def _page(datasette: Any, request: Any, template: str, database: str, data: dict[str, Any]) -> Any:
+    from datasette.utils.asgi import Response
+
+    html = await datasette.render_template(
+        template, {"data": data, "case_url": lambda case_id: docket_url(datasette, database, case_id)},
+        request=request,
+    )  # fmt: skip
     return Response.html(html)
 
 
