@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -57,22 +58,50 @@ def _parse_one(path: str, court: str | None, parse_page) -> dict:
 @cli.command()
 @click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
               help="Harvest database to read.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="jsonl: one case a line, shaped like `harvester parse`; csv: one row per docket entry.")  # fmt: skip
-@click.option("--court", "courts", multiple=True, help="Only this CM/ECF court id (repeatable).")
-@click.option("--case", "cases", multiple=True, help="Only this pacer_case_id or docket number (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
+              help="jsonl: one case a line, shaped like `harvester parse`; csv: one row per docket entry; "
+                   "parquet: every table, partitioned by court, with manifest.json and a data dictionary "
+                   "(needs --out).")  # fmt: skip
+@click.option("--court", "courts", multiple=True, help="Only this CM/ECF court id (repeatable; jsonl and csv).")
+@click.option("--case", "cases", multiple=True,
+              help="Only this pacer_case_id or docket number (repeatable; jsonl and csv).")  # fmt: skip
 @click.option("--output", "-o", default="-", type=click.Path(dir_okay=False, allow_dash=True),
-              help="File to write; - for stdout.")  # fmt: skip
-def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ...], output: str) -> None:
-    """Export harvested cases as JSON lines or CSV (see harvester/store/export.py for the shapes)."""
+              help="File to write; - for stdout (jsonl and csv).")  # fmt: skip
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder to write the parquet export to (replaced whole).")  # fmt: skip
+@click.option("--since", "since_run", default=None, type=click.IntRange(min=1),
+              help="parquet: only rows changed since this run id started (see `harvester status`).")  # fmt: skip
+def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ...], output: str,
+           out_dir: str | None, since_run: int | None) -> None:  # fmt: skip
+    """Export the harvest: cases as JSON lines or CSV, or every table as Parquet for analysts."""
     from harvester.store.connection import open_db
-    from harvester.store.export import export as export_cases
 
     db = open_db(db_path, create=False)
+    if fmt == "parquet":
+        _export_parquet(db, out_dir, since_run, bool(courts or cases))
+        return
+    if out_dir or since_run:
+        raise click.UsageError("--out and --since go with --format parquet")
+    from harvester.store.export import export as export_cases
+
     with click.open_file(output, "w", encoding="utf-8") as out:
         count = export_cases(db, out, fmt=fmt, courts=courts, cases=cases)
     unit = "cases" if fmt == "jsonl" else "entry rows"
     click.echo(f"exported {count} {unit} to {'stdout' if output == '-' else output}", err=True)
+
+
+def _export_parquet(db: Any, out_dir: str | None, since_run: int | None, filtered: bool) -> None:
+    from harvester.store.parquet_export import export_parquet
+
+    if not out_dir:
+        raise click.UsageError("--format parquet writes a folder: give it with --out DIR")
+    if filtered:
+        raise click.UsageError("--court and --case go with jsonl and csv; a parquet export holds every court")
+    result = export_parquet(db, out_dir, since_run=since_run)
+    tables = len({f.table for f in result.files})
+    rows = sum(f.rows for f in result.files)
+    click.echo(f"exported {rows} rows of {tables} tables in {len(result.files)} files to {out_dir} "
+               "(manifest.json, DATA_DICTIONARY.md, schema.json)", err=True)  # fmt: skip
 
 
 @cli.command()

@@ -22,9 +22,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from markupsafe import escape as escape_html
 from researcher_support import HARVESTER, copy_db, harvested_db
 
 from harvester.store.connection import open_db
+from harvester.store.dictionary import column_descriptions
 from harvester.web.plugin import pacer_case_url
 from harvester.web.serve import METADATA_PATH, build_datasette, load_metadata
 
@@ -85,13 +87,14 @@ def rows(client: Client, path: str) -> list[dict]:
 
 def test_every_table_view_and_column_is_described(conn):
     tables = load_metadata(DB)["databases"][DB]["tables"]
+    glossary = column_descriptions()
     names = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE '%_fts%'")]  # fmt: skip
     assert {"cases", "docket_entries", "attorney_appearances", "entries"} <= set(names)
     for name in names:
         assert tables.get(name, {}).get("description"), f"{name} has no description"
         columns = [r[1] for r in conn.execute(f"PRAGMA table_info({name})")]
-        described = tables[name].get("columns", {})
+        described = glossary.get(name, {})
         assert set(columns) == set(described), f"{name}: undescribed {set(columns) - set(described)}, " \
                                                f"unknown {set(described) - set(columns)}"  # fmt: skip
         assert all(described[c] for c in columns)
@@ -101,8 +104,7 @@ def test_metadata_states_units_and_source(client):
     meta = client.json("/-/metadata.json")
     assert "PACER" in meta["source"] and meta["license"]
     assert "UTC" in meta["description_html"] and "dollars" in meta["description_html"]
-    runs = meta["databases"][DB]["tables"]["runs"]["columns"]
-    assert "dollars" in runs["cost"]
+    assert "dollars" in column_descriptions()["runs"]["cost"]
 
 
 def test_facets_sort_orders_and_labels(client, conn):
@@ -322,3 +324,51 @@ def test_researchers_guide_examples_run(conn):
         result = conn.execute(sql, params).fetchall()
         assert time.monotonic() - start < 10
         assert result, f"no rows from:\n{sql}"
+
+
+# -- the researcher's pages ---------------------------------------------------------
+
+
+def test_a_case_row_is_its_docket_page(client, conn):
+    case_id, name, count = conn.execute(
+        "SELECT c.id, c.case_name, count(e.id) FROM cases c JOIN docket_entries e ON e.case_id = c.id"
+        " GROUP BY c.id HAVING count(e.id) > 3 ORDER BY c.id LIMIT 1").fetchone()  # fmt: skip
+    html = client.get(f"/pacer/cases/{case_id}").text
+    assert 'class="docket"' in html and "Docket entries" in html and "Harvest history" in html
+    entries = conn.execute("SELECT id, description FROM docket_entries WHERE case_id = ? ORDER BY position",
+                           [case_id]).fetchall()  # fmt: skip
+    shown = [int(i) for i in re.findall(r'<tr id="entry-(\d+)">', html)]
+    assert shown == [e[0] for e in entries], "every entry, in docket order"
+    for entry_id, text in entries:
+        row = html[html.find(f'<tr id="entry-{entry_id}">'):]
+        assert str(escape_html(text or ""))[:60] in row[: row.find("</tr>")]
+    assert str(escape_html(name)) in html
+
+
+def test_table_pages_show_rows_before_the_glossary(client):
+    html = client.get("/pacer/cases").text
+    start, end = html.find('<details class="column-glossary">'), html.find("</details>", html.find("column-glossary"))
+    assert 0 < start < end < html.find('<table class="rows-and-columns">'), "one closed line above the rows"
+    glossary = html[start:end]
+    assert "internal case number" in glossary
+    assert html.count('<dl class="column-descriptions">') == 1, "no open glossary outside the details"
+
+
+def test_search_hits_link_to_docket_pages(client, conn):
+    case_id, name, number = conn.execute(
+        "SELECT id, case_name, docket_number FROM cases WHERE case_name LIKE '% v. %' ORDER BY id LIMIT 1").fetchone()
+    word = max(name.split(" v. ")[0].split(), key=len)
+    html = client.get(f"/-/docket-search?q={word}").text
+    assert f'href="/pacer/cases/{case_id}"' in html and "<mark>" in html
+    html = client.get(f"/-/docket-search?q={number}").text
+    assert "Cases with that docket number" in html and f'href="/pacer/cases/{case_id}"' in html
+
+
+def test_canned_query_and_entry_rows_link_to_docket_pages(client, conn):
+    case_id = conn.execute("SELECT case_id FROM docket_entries ORDER BY id LIMIT 1").fetchone()[0]
+    html = client.get(f"/pacer/entries?case_id={case_id}").text
+    assert f'class="docket-link" href="/pacer/cases/{case_id}"' in html
+    html = client.get(f"/pacer/case_docket?case_id={case_id}&court=&docket_number=").text
+    assert f'href="/pacer/cases/{case_id}"' in html
+    html = client.get("/pacer/cases").text
+    assert 'class="docket-link" href="/pacer/cases/' in html

@@ -166,3 +166,14 @@ def utc_timestamp(moment: datetime | str | None = None) -> str:
 def schema_version(db: Database) -> int:
     """The schema version recorded in the file (``PRAGMA user_version``)."""
     return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def statements(script: str) -> list[str]:
+    """The SQL statements of a script, one by one (comments kept), as sqlite3 itself delimits them."""
+    found, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            found.append(buffer.strip())
+            buffer = ""
+    return [s for s in found if s.strip(" ;\n")]

@@ -37,6 +37,7 @@ from sqlite_utils import Database
 
 from harvester.store.connection import utc_timestamp, write_transaction
 from harvester.store.fields import KINDS, as_json, as_text, case_kind, court_key
+from harvester.store.judges import sync_case_judges
 from harvester.store.raw_pages import insert_raw, prepare_raw
 
 # Case fields with a column of their own; any other field of a record goes to `extra`.
@@ -286,6 +287,7 @@ def _write_docket(
         changed = _replay_entries(db, case_id, docket, at, run_id, replay)
     after = conn.execute("SELECT count(*) FROM docket_entries WHERE case_id = ?", [case_id]).fetchone()[0]
     _update_case_state(db, case_id, kind, at, incremental, size)
+    sync_case_judges(db, [case_id])
     return StoreResult(case_id, created, after - before, changed - (after - before), parties_added, raw_id)
 
 

@@ -21,12 +21,12 @@ rows instead of duplicating them):
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from harvester.store.connection import SchemaError, schema_version, write_transaction
+from harvester.store.connection import SchemaError, schema_version, statements, write_transaction
+from harvester.store.judges import create_judges
 
 _CORE_TABLES = """
 CREATE TABLE courts (
@@ -246,17 +246,6 @@ FROM docket_entries e JOIN cases c ON c.id = e.case_id;
 """
 
 
-def statements(script: str) -> list[str]:
-    """The SQL statements of a script, one by one (comments kept), as sqlite3 itself delimits them."""
-    found, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            found.append(buffer.strip())
-            buffer = ""
-    return [s for s in found if s.strip(" ;\n")]
-
-
 def _v1_core_tables(db: Database) -> None:
     db.executescript(_CORE_TABLES)
 
@@ -408,8 +397,14 @@ def _v7_many_nights(db: Database) -> None:
         db.execute(statement)
 
 
+def _v8_judges(db: Database) -> None:
+    # Judges as people: one row per folded name, linked to cases with their role.
+    create_judges(db)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_fail_closed, _v6_case_origin, _v7_many_nights,
+    _v8_judges,
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
 

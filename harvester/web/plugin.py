@@ -27,7 +27,12 @@ from markupsafe import Markup, escape
 from harvester.cmecf import CMECF_SERVLET_COURTS, court_base
 from harvester.config import PACER_COURT_URL
 from harvester.parsers.court import is_appellate
+from harvester.store.dictionary import column_descriptions
 from harvester.web.charts import ChartSpec, render_svg
+from harvester.web.docket_page import docket_context
+from harvester.web.morning import DEFAULT_REFRESH_DAYS, coverage, last_night
+from harvester.web.search import LIMIT as SEARCH_LIMIT
+from harvester.web.search import search
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +86,11 @@ def startup(datasette: Any) -> Any:
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
-    if column != "pacer_case_id" or value in (None, ""):
+    if value in (None, ""):
+        return None
+    if column in ("docket_number", "case_name", "case_id"):
+        return _docket_link(row, value, column, table, database, datasette)
+    if column != "pacer_case_id":
         return None
     court = _cell(row, "court_id")
     if not isinstance(court, str):
@@ -99,8 +108,14 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
 
 
 @hookimpl
-def extra_template_vars(template: str, database: str | None, request: Any, datasette: Any) -> Any:
-    if not template.startswith("query") or request is None or database is None:
+def extra_template_vars(template: str, database: str | None, table: str | None, request: Any, datasette: Any) -> Any:
+    if request is None or database is None:
+        return None
+    if template == "row.html" and table == "cases":
+        return _docket_vars(datasette, database, request)
+    if template == "table.html" and table:
+        return {"harvester_glossary": column_descriptions().get(table, {})}
+    if not template.startswith("query"):
         return None
     name = (request.url_vars or {}).get("table")
     if not name:
@@ -118,6 +133,88 @@ def extra_template_vars(template: str, database: str | None, request: Any, datas
         return {"harvester_chart": Markup(svg)}
 
     return chart_vars
+
+
+def _docket_link(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    """Docket numbers, case names and case ids link to the case's docket page wherever a row names its case."""
+    case_id = _cell(row, "id") if table == "cases" else _cell(row, "case_id")
+    if column == "case_id" and table in ("docket_entries", "parties", "case_judges"):
+        return None  # a foreign key: Datasette already links it, with the case's name as its label
+    if not isinstance(case_id, int):
+        return None
+    return Markup(f'<a class="docket-link" href="{escape(docket_url(datasette, database, case_id))}">{escape(value)}</a>')
+
+
+def _docket_vars(datasette: Any, database: str, request: Any) -> Any:
+    async def docket_vars() -> dict[str, Any]:
+        pks = (request.url_vars or {}).get("pks", "")
+        if not str(pks).isdigit():
+            return {}
+        db = datasette.get_database(database)
+        context = await docket_context(db, int(pks))
+        if context is None:
+            return {}
+        case = context["case"]
+        return {
+            "harvester_docket": context,
+            "harvester_pacer_url": pacer_case_url(case["court_id"], case["pacer_case_id"], case["docket_number"]),
+        }
+
+    return docket_vars
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/docket-search$", search_page), (r"^/-/last-night$", last_night_page),
+            (r"^/-/coverage$", coverage_page)]
+
+
+async def search_page(datasette: Any, request: Any) -> Any:
+    """Search across cases, entries, parties and attorneys; every hit links to its docket page."""
+    from datasette.utils.asgi import Response
+
+    database = datasette.get_database().name
+    db = datasette.get_database(database)
+    results = await search(db, request.args.get("q", ""))
+    html = await datasette.render_template(
+        "harvester_search.html",
+        {"results": results, "limit": SEARCH_LIMIT, "case_url": lambda case_id: docket_url(datasette, database, case_id)},
+        request=request,
+    )
+    return Response.html(html)
+
+
+async def last_night_page(datasette: Any, request: Any) -> Any:
+    """What changed on one harvest night, by court; back-fill counted apart."""
+    database = datasette.get_database().name
+    data = await last_night(datasette.get_database(database), request.args.get("night") or None)
+    return await _page(datasette, request, "harvester_last_night.html", database, data)
+
+
+async def coverage_page(datasette: Any, request: Any) -> Any:
+    """Per court: feed kind and scope, watched and stale cases, numbering gaps, last error."""
+    database = datasette.get_database().name
+    try:
+        refresh_days = max(1, int(request.args.get("refresh_days") or DEFAULT_REFRESH_DAYS))
+    except ValueError:
+        refresh_days = DEFAULT_REFRESH_DAYS
+    data = await coverage(datasette.get_database(database), refresh_days, request.args.get("now") or None)
+    return await _page(datasette, request, "harvester_coverage.html", database, data)
+
+
+async def _page(datasette: Any, request: Any, template: str, database: str, data: dict[str, Any]) -> Any:
+    from datasette.utils.asgi import Response
+
+    html = await datasette.render_template(
+        template, {"data": data, "case_url": lambda case_id: docket_url(datasette, database, case_id)},
+        request=request,
+    )  # fmt: skip
+    return Response.html(html)
+
+
+def docket_url(datasette: Any, database: str, case_id: Any) -> str:
+    """The docket page of a case: its row page in the cases table."""
+    return datasette.urls.row(database, "cases", str(case_id))
 
 
 async def _chart(datasette: Any, database: str, query: dict[str, Any], request: Any) -> str:

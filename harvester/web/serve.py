@@ -46,7 +46,11 @@ def database_name(db_path: str | Path) -> str:
 def load_metadata(db_name: str) -> dict[str, Any]:
     """The Datasette metadata, with the database entry keyed by ``db_name``."""
     metadata = yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
-    metadata["databases"] = {db_name: metadata["databases"]["harvest"]}
+    harvest = metadata["databases"]["harvest"]
+    # Column descriptions go in a glossary one click away (templates/table.html), not above the rows.
+    for table in harvest.get("tables", {}).values():
+        table.pop("columns", None)
+    metadata["databases"] = {db_name: harvest}
     return metadata
 
 
@@ -74,6 +78,7 @@ def build_datasette(db_path: str | Path, settings: dict[str, Any] | None = None)
         files=[path],  # mutable: read-only connections that see the harvester's commits
         metadata=load_metadata(database_name(path)),
         template_dir=str(ASSETS / "templates"),
+        static_mounts=[("harvester-static", str(ASSETS / "static"))],
         settings={**SETTINGS, **(settings or {})},
     )
 
