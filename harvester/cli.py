@@ -62,10 +62,10 @@ def _parse_one(path: str, court: str | None, parse_page) -> dict:
               help="File to write; - for stdout.")  # fmt: skip
 def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ...], output: str) -> None:
     """Export harvested cases as JSON lines or CSV (see harvester/store/export.py for the shapes)."""
-    from harvester.store.connection import open_db
+    from harvester.store.connection import open_readonly
     from harvester.store.export import export as export_cases
 
-    db = open_db(db_path, create=False)
+    db = open_readonly(db_path)  # a researcher's copy may well be read-only
     with click.open_file(output, "w", encoding="utf-8") as out:
         count = export_cases(db, out, fmt=fmt, courts=courts, cases=cases)
     unit = "cases" if fmt == "jsonl" else "entry rows"
@@ -154,7 +154,8 @@ def run(config_path: str | None, wait: bool, use_sandbox: bool, ignore_window: s
 
     Exit codes: 0 done, 1 failed, 2 bad configuration, 3 outside the window (or it
     closed during the run), 4 budget exhausted, 5 login failed, 6 another run holds
-    the lock, 7 interrupted, 8 finished with blocked courts or failed requests.
+    the lock, 7 interrupted, 8 finished with blocked courts or failed requests,
+    9 the login service's TLS was refused.
     """
     from harvester.run.nightly import nightly
 

@@ -317,3 +317,41 @@ def test_a_tls11_login_service_is_a_tls_refusal_with_its_own_exit_code(tmp_path)
     finally:
         tls11.stop()
         sandbox.stop()
+
+
+# ---------------------------------------------------------------- a read-only database
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(), reason="needs root and setpriv to drop to nobody")
+def test_status_and_export_read_a_database_the_user_may_not_write():
+    import shutil
+    import tempfile
+
+    from harvester.store.connection import open_db
+
+    tmp_path = Path(tempfile.mkdtemp(prefix="harvester-ro-"))  # pytest's own tmp dirs are private to root
+    try:
+        _read_only_checks(tmp_path)
+    finally:
+        for path in tmp_path.rglob("*"):
+            path.chmod(0o755)
+        shutil.rmtree(tmp_path)
+
+
+def _read_only_checks(tmp_path: Path) -> None:
+    from harvester.store.connection import open_db
+
+    data = tmp_path / "data"
+    data.mkdir()
+    open_db(data / "pacer.db").close()
+    config = write(tmp_path, f'[database]\npath = "{data / "pacer.db"}"\n')
+    for path in (tmp_path, data):
+        path.chmod(0o755)
+    data.chmod(0o555)
+    (data / "pacer.db").chmod(0o444)
+    nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "harvester.cli"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for args in (["status", "--config", str(config), "--json"], ["export", "--db", str(data / "pacer.db")]):
+        result = subprocess.run([*nobody, *args], capture_output=True, text=True, cwd="/", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
