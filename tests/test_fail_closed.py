@@ -195,7 +195,7 @@ def write(tmp_path: Path, text: str) -> Path:
     ("[rate]\ntimeout_seconds = 1e300\n", ["rate.timeout_seconds", "at most"]),
     ("[budget]\nrun_dollars = inf\n", ["budget.run_dollars", "finite"]),
     ("[budget]\nquarter_dollars = 1e300\n", ["budget.quarter_dollars", "at most"]),
-    ("[budget]\nrun_dollars = -1\n", ["budget.run_dollars", "at least 0"]),
+    ("[budget]\nrun_dollars = -1\n", ["budget.run_dollars", "must not be negative"]),
     ('[endpoints]\nlogin_url = "http://pacer.login.uscourts.gov/services/cso-auth"\n', ["endpoints.login_url", "https"]),
     ('[endpoints]\ncourt_url = "http://ecf.{court}.uscourts.gov"\n', ["endpoints.court_url", "https"]),
     ('[window]\nstart = "25:00"\n', ["window", "25:00"]),
