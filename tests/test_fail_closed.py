@@ -31,10 +31,13 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from harvester import config as config_module
-from harvester.errors import EXIT_TLS, ConfigError
-from harvester.gate.middleware import DestinationRefused, GateBypassError, GateMiddleware, WindowClosed, check_settings
+from harvester.errors import ConfigError
+from harvester.gate import middleware
+from harvester.gate.middleware import GateBypassError, GateMiddleware
 from harvester.run.session import META_AUTH, PacerSession
 from harvester.run.settings import scrapy_settings
+
+EXIT_TLS = 9  # harvester.errors.EXIT_TLS, documented in docs/operations.md
 
 REPO = Path(__file__).resolve().parents[1]
 SCRAPY = Path(sys.executable).with_name("scrapy")
@@ -56,20 +59,21 @@ def gate(**settings_extra) -> GateMiddleware:
     "javascript:fetch('https://ecf.cand.uscourts.gov/')",
 ])
 def test_the_gate_refuses_plain_http_and_foreign_hosts_before_sending(url):
-    with pytest.raises(DestinationRefused):
+    with pytest.raises(middleware.IgnoreRequest, match="refused"):
         asyncio.run(gate().process_request(Request(url, meta={"court": "cand", "cost_estimate_pages": 0})))
 
 
 def test_the_gate_refuses_what_a_redirect_produced():
     request = Request("https://ecf.cand.uscourts.gov/x", meta={"court": "cand", "cost_estimate_pages": 0,
                                                                "redirect_urls": ["https://ecf.cand.uscourts.gov/"]})
-    with pytest.raises(DestinationRefused, match="redirect"):
+    with pytest.raises(middleware.IgnoreRequest, match="redirect"):
         asyncio.run(gate().process_request(request))
 
 
 def test_the_session_cookie_is_only_for_the_requests_own_court():
     session = PacerSession.__new__(PacerSession)
     session.court_url = "https://ecf.{court}.uscourts.gov"
+    assert hasattr(session, "cookie_refusal"), "the session must check where its cookie goes"
     assert session.cookie_refusal("https://ecf.cand.uscourts.gov/cgi-bin/DktRpt.pl?1", "cand") is None
     assert session.cookie_refusal("http://ecf.cand.uscourts.gov/cgi-bin/DktRpt.pl?1", "cand")
     assert session.cookie_refusal("https://ecf.nysb.uscourts.gov/cgi-bin/DktRpt.pl?1", "cand")
@@ -86,7 +90,7 @@ def test_a_login_when_the_window_closed_is_refused_not_handed_back():
                                                                                  "cost_estimate_pages": 0})
 
     async def attempt():
-        with pytest.raises(WindowClosed):
+        with pytest.raises(middleware.IgnoreRequest, match="window"):
             await night.process_request(login)
 
     asyncio.run(attempt())
@@ -110,8 +114,10 @@ def test_a_login_when_the_window_closed_is_refused_not_handed_back():
 def test_a_setting_that_weakens_the_gate_is_refused(changes):
     settings = Settings(scrapy_settings(None, spent_before=lambda _n: 0.0))
     settings.setdict(changes, priority="cmdline")  # as `scrapy crawl -s` does: replaces whole dicts
+    crawler = SimpleNamespace(settings=settings, stats=MemoryStatsCollector(SimpleNamespace(settings=settings)))
     with pytest.raises(GateBypassError):
-        check_settings(settings)
+        for component in (middleware.GateGuard, middleware.GateMiddleware):
+            component(crawler)
 
 
 @pytest.fixture(scope="module")
@@ -355,3 +361,35 @@ def _read_only_checks(tmp_path: Path) -> None:
         result = subprocess.run([*nobody, *args], capture_output=True, text=True, cwd="/", env=env)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- small things
+
+
+def test_a_full_disk_stops_paid_requests_at_once(tmp_path):
+    from harvester.store.writer import DatabaseWriter
+
+    writer = DatabaseWriter(tmp_path / "pacer.db")
+
+    def full(_db):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    async def attempt():
+        with pytest.raises(sqlite3.OperationalError):
+            await writer.run(full)
+
+    asyncio.run(attempt())
+    assert "disk is full" in (writer.refusal() or "")
+    paid = gate(HARVEST=SimpleNamespace(writer=writer, run_id=1, db=None, clock=None))
+    request = Request("https://ecf.cand.uscourts.gov/cgi-bin/DktRpt.pl?1", meta={"court": "cand", "cost_estimate_pages": 3})
+    with pytest.raises(middleware.IgnoreRequest, match="database"):
+        asyncio.run(paid.process_request(request))
+    writer.close()
+
+
+def test_secrets_are_masked_in_error_messages_by_value():
+    from harvester.errors import LoginFailed
+    from harvester.logs import register_secret
+
+    register_secret("s3cret-Value-42")
+    assert "s3cret-Value-42" not in str(LoginFailed("login refused: password s3cret-Value-42 is wrong"))
