@@ -393,3 +393,14 @@ def test_secrets_are_masked_in_error_messages_by_value():
 
     register_secret("s3cret-Value-42")
     assert "s3cret-Value-42" not in str(LoginFailed("login refused: password s3cret-Value-42 is wrong"))
+
+
+def test_a_limiter_faster_than_a_real_court_allows_is_refused_however_it_was_built():
+    from harvester.gate.clock import SystemClock
+    from harvester.gate.ratelimit import RateLimiter, RateLimits
+
+    clock = SystemClock()
+    fast = gate(GATE_CLOCK=clock, GATE_LIMITER=RateLimiter(RateLimits(per_court_per_second=500.0, global_per_second=500.0), clock))
+    request = Request("https://ecf.cand.uscourts.gov/cgi-bin/rss_outside.pl", meta={"court": "cand", "cost_estimate_pages": 0})
+    with pytest.raises(middleware.IgnoreRequest, match="requests/s"):
+        asyncio.run(fast.process_request(request))
