@@ -74,9 +74,9 @@ def _parse_one(path: str, court: str | None, parse_page) -> dict:
 def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ...], output: str,
            out_dir: str | None, since_run: int | None) -> None:  # fmt: skip
     """Export the harvest: cases as JSON lines or CSV, or every table as Parquet for analysts."""
-    from harvester.store.connection import open_db
+    from harvester.store.connection import open_readonly
 
-    db = open_db(db_path, create=False)
+    db = open_readonly(db_path)  # a researcher's copy may well be read-only
     if fmt == "parquet":
         _export_parquet(db, out_dir, since_run, bool(courts or cases))
         return
@@ -211,7 +211,7 @@ def run(config_path: str | None, wait: bool, use_sandbox: bool, db_path: str | N
     Exit codes: 0 done, 1 failed, 2 bad configuration, 3 outside the window (or it
     closed during the run), 4 budget exhausted, 5 login failed or no credentials,
     6 another run holds the database's lock, 7 interrupted, 8 finished with blocked
-    courts or failed requests.
+    courts or failed requests, 9 the login service's TLS was refused.
     """
     from harvester.run.assembly import RunRequest
     from harvester.run.nightly import nightly

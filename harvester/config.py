@@ -65,6 +65,8 @@ class Key:
         if self.low is not None and (value <= self.low if self.above else value < self.low):
             if self.above and self.low == 0:
                 raise ConfigError(f"{source}: {name} must be greater than 0, got {value!r}")
+            if self.low == 0:
+                raise ConfigError(f"{source}: {name} must not be negative, got {value!r}")
             relation = "greater than" if self.above else "at least"
             raise ConfigError(f"{source}: {name} must be {relation} {self.low:g}, got {value!r}")
         if self.high is not None and value > self.high:

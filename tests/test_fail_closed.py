@@ -31,10 +31,13 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from harvester import config as config_module
-from harvester.errors import EXIT_TLS, ConfigError
-from harvester.gate.middleware import DestinationRefused, GateBypassError, GateMiddleware, WindowClosed, check_settings
+from harvester.errors import ConfigError
+from harvester.gate import middleware
+from harvester.gate.middleware import GateBypassError, GateMiddleware
 from harvester.run.session import META_AUTH, PacerSession
 from harvester.run.settings import scrapy_settings
+
+EXIT_TLS = 9  # harvester.errors.EXIT_TLS, documented in docs/operations.md
 
 REPO = Path(__file__).resolve().parents[1]
 SCRAPY = Path(sys.executable).with_name("scrapy")
@@ -56,20 +59,21 @@ def gate(**settings_extra) -> GateMiddleware:
     "javascript:fetch('https://ecf.cand.uscourts.gov/')",
 ])
 def test_the_gate_refuses_plain_http_and_foreign_hosts_before_sending(url):
-    with pytest.raises(DestinationRefused):
+    with pytest.raises(middleware.IgnoreRequest, match="refused"):
         asyncio.run(gate().process_request(Request(url, meta={"court": "cand", "cost_estimate_pages": 0})))
 
 
 def test_the_gate_refuses_what_a_redirect_produced():
     request = Request("https://ecf.cand.uscourts.gov/x", meta={"court": "cand", "cost_estimate_pages": 0,
                                                                "redirect_urls": ["https://ecf.cand.uscourts.gov/"]})
-    with pytest.raises(DestinationRefused, match="redirect"):
+    with pytest.raises(middleware.IgnoreRequest, match="redirect"):
         asyncio.run(gate().process_request(request))
 
 
 def test_the_session_cookie_is_only_for_the_requests_own_court():
     session = PacerSession.__new__(PacerSession)
     session.court_url = "https://ecf.{court}.uscourts.gov"
+    assert hasattr(session, "cookie_refusal"), "the session must check where its cookie goes"
     assert session.cookie_refusal("https://ecf.cand.uscourts.gov/cgi-bin/DktRpt.pl?1", "cand") is None
     assert session.cookie_refusal("http://ecf.cand.uscourts.gov/cgi-bin/DktRpt.pl?1", "cand")
     assert session.cookie_refusal("https://ecf.nysb.uscourts.gov/cgi-bin/DktRpt.pl?1", "cand")
@@ -86,7 +90,7 @@ def test_a_login_when_the_window_closed_is_refused_not_handed_back():
                                                                                  "cost_estimate_pages": 0})
 
     async def attempt():
-        with pytest.raises(WindowClosed):
+        with pytest.raises(middleware.IgnoreRequest, match="window"):
             await night.process_request(login)
 
     asyncio.run(attempt())
@@ -110,8 +114,10 @@ def test_a_login_when_the_window_closed_is_refused_not_handed_back():
 def test_a_setting_that_weakens_the_gate_is_refused(changes):
     settings = Settings(scrapy_settings(None, spent_before=lambda _n: 0.0))
     settings.setdict(changes, priority="cmdline")  # as `scrapy crawl -s` does: replaces whole dicts
+    crawler = SimpleNamespace(settings=settings, stats=MemoryStatsCollector(SimpleNamespace(settings=settings)))
     with pytest.raises(GateBypassError):
-        check_settings(settings)
+        for component in (middleware.GateGuard, middleware.GateMiddleware):
+            component(crawler)
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +201,7 @@ def write(tmp_path: Path, text: str) -> Path:
     ("[rate]\ntimeout_seconds = 1e300\n", ["rate.timeout_seconds", "at most"]),
     ("[budget]\nrun_dollars = inf\n", ["budget.run_dollars", "finite"]),
     ("[budget]\nquarter_dollars = 1e300\n", ["budget.quarter_dollars", "at most"]),
-    ("[budget]\nrun_dollars = -1\n", ["budget.run_dollars", "at least 0"]),
+    ("[budget]\nrun_dollars = -1\n", ["budget.run_dollars", "must not be negative"]),
     ('[endpoints]\nlogin_url = "http://pacer.login.uscourts.gov/services/cso-auth"\n', ["endpoints.login_url", "https"]),
     ('[endpoints]\ncourt_url = "http://ecf.{court}.uscourts.gov"\n', ["endpoints.court_url", "https"]),
     ('[window]\nstart = "25:00"\n', ["window", "25:00"]),
@@ -317,3 +323,84 @@ def test_a_tls11_login_service_is_a_tls_refusal_with_its_own_exit_code(tmp_path)
     finally:
         tls11.stop()
         sandbox.stop()
+
+
+# ---------------------------------------------------------------- a read-only database
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(), reason="needs root and setpriv to drop to nobody")
+def test_status_and_export_read_a_database_the_user_may_not_write():
+    import shutil
+    import tempfile
+
+    from harvester.store.connection import open_db
+
+    tmp_path = Path(tempfile.mkdtemp(prefix="harvester-ro-"))  # pytest's own tmp dirs are private to root
+    try:
+        _read_only_checks(tmp_path)
+    finally:
+        for path in tmp_path.rglob("*"):
+            path.chmod(0o755)
+        shutil.rmtree(tmp_path)
+
+
+def _read_only_checks(tmp_path: Path) -> None:
+    from harvester.store.connection import open_db
+
+    data = tmp_path / "data"
+    data.mkdir()
+    open_db(data / "pacer.db").close()
+    config = write(tmp_path, f'[database]\npath = "{data / "pacer.db"}"\n')
+    for path in (tmp_path, data):
+        path.chmod(0o755)
+    data.chmod(0o555)
+    (data / "pacer.db").chmod(0o444)
+    nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "harvester.cli"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for args in (["status", "--config", str(config), "--json"], ["export", "--db", str(data / "pacer.db")]):
+        result = subprocess.run([*nobody, *args], capture_output=True, text=True, cwd="/", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- small things
+
+
+def test_a_full_disk_stops_paid_requests_at_once(tmp_path):
+    from harvester.store.writer import DatabaseWriter
+
+    writer = DatabaseWriter(tmp_path / "pacer.db")
+
+    def full(_db):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    async def attempt():
+        with pytest.raises(sqlite3.OperationalError):
+            await writer.run(full)
+
+    asyncio.run(attempt())
+    assert "disk is full" in (writer.refusal() or "")
+    paid = gate(HARVEST=SimpleNamespace(writer=writer, run_id=1, db=None, clock=None))
+    request = Request("https://ecf.cand.uscourts.gov/cgi-bin/DktRpt.pl?1", meta={"court": "cand", "cost_estimate_pages": 3})
+    with pytest.raises(middleware.IgnoreRequest, match="database"):
+        asyncio.run(paid.process_request(request))
+    writer.close()
+
+
+def test_secrets_are_masked_in_error_messages_by_value():
+    from harvester.errors import LoginFailed
+    from harvester.logs import register_secret
+
+    register_secret("s3cret-Value-42")
+    assert "s3cret-Value-42" not in str(LoginFailed("login refused: password s3cret-Value-42 is wrong"))
+
+
+def test_a_limiter_faster_than_a_real_court_allows_is_refused_however_it_was_built():
+    from harvester.gate.clock import SystemClock
+    from harvester.gate.ratelimit import RateLimiter, RateLimits
+
+    clock = SystemClock()
+    fast = gate(GATE_CLOCK=clock, GATE_LIMITER=RateLimiter(RateLimits(per_court_per_second=500.0, global_per_second=500.0), clock))
+    request = Request("https://ecf.cand.uscourts.gov/cgi-bin/rss_outside.pl", meta={"court": "cand", "cost_estimate_pages": 0})
+    with pytest.raises(middleware.IgnoreRequest, match="requests/s"):
+        asyncio.run(fast.process_request(request))

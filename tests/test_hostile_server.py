@@ -163,3 +163,25 @@ def test_formula_cells_are_exported_as_text(tmp_path):
     risky = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert risky == [], f"cells a spreadsheet would run as formulas: {risky}"
     assert rows[0]["case_name"] == "'=HYPERLINK(\"http://127.0.0.1:9/x\",\"open\")"
+
+
+def test_cut_receipts_night_after_night_never_overspend_the_quarter(tmp_path):
+    def cut(exchange: Exchange) -> None:
+        exchange.body = exchange.body[: len(exchange.body) // 2]
+
+    sandbox, proxy, work = harvest_through(tmp_path, on_reports(cut))
+    work = HarvestDir.create(work.root, sandbox, sections={"endpoints": proxy.endpoints(),
+                                                           "budget": {"run_dollars": 6.0, "quarter_dollars": 10.0}})
+    try:
+        for _night in range(4):  # the truncated dockets are never stored: each night asks again
+            work.run()
+        billed = sum(r["cost"] for r in billable_requests(sandbox))
+        conn = work.connect()
+        booked = conn.execute("SELECT coalesce(sum(cost), 0) FROM requests").fetchone()[0]
+        conn.close()
+        assert billed > 0
+        assert billed <= 10.0 + 1e-9, f"${billed:.2f} billed with a $10.00 quarter cap"
+        assert booked >= billed - 1e-9, "the ledger knows at least what was billed"
+    finally:
+        proxy.close()
+        sandbox.stop()

@@ -207,10 +207,11 @@ class Budget(SharedInSettings):
     def settle(
         self, reservation: Reservation, now: datetime, receipt: Mapping[str, Any] | None, size_bytes: int | None = None
     ) -> Charge | None:
-        """Book the receipt's cost for a reserved request; an estimate when a paid page has none.
+        """Book the receipt's cost for a reserved request; its estimate when a paid page has none.
 
-        Without a receipt the page is billed the PACER way from its size (4,320 bytes a
-        page), never more than the estimate the request was let out with.
+        Without a readable receipt the page is booked at the estimate the request was let
+        out with: what arrived may be cut short (PACER billed the whole page), so its size
+        would under-count. ``size_bytes`` is kept for callers; it no longer lowers the booking.
         """
         self._reserved.remove(reservation)
         self._wake()
@@ -219,7 +220,7 @@ class Budget(SharedInSettings):
             charge_cents = cents(receipt["cost"])
             charge = Charge(reservation.court, now, int(pages) if pages is not None else math.ceil(charge_cents / PAGE_CENTS), charge_cents, "receipt")
         elif reservation.pages:
-            pages = reservation.pages if size_bytes is None else min(reservation.pages, billable_pages(size_bytes))
+            pages = reservation.pages
             charge = Charge(reservation.court, now, pages, pages * PAGE_CENTS, "estimate")
         else:
             return None

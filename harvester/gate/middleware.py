@@ -74,7 +74,8 @@ from harvester.gate.attempts import retry_of
 from harvester.gate.breaker import BackoffPolicy, CircuitBreaker, parse_retry_after
 from harvester.gate.budget import Budget, BudgetRefusal, Reservation
 from harvester.gate.clock import Clock, SystemClock
-from harvester.gate.destinations import Destinations
+from harvester.config import REAL_COURT_MAX_PER_SECOND
+from harvester.gate.destinations import Destinations, is_loopback_host
 from harvester.gate.ratelimit import RateLimiter, RateLimits
 from harvester.gate.tls import CA_FILE_SETTING, describe_tls_error, probe_tls, tls_refused
 from harvester.gate.window import Window, WindowSpec, format_both
@@ -466,6 +467,12 @@ class GateMiddleware:
         problem = self.destinations.refusal(request.url)
         if problem is not None:
             self._refuse_destination(request, problem)
+        limits = self.limiter.limits
+        if max(limits.per_court_per_second, limits.global_per_second) > REAL_COURT_MAX_PER_SECOND and not (
+                is_loopback_host(urlsplit(request.url).hostname or "")):  # fmt: skip
+            # However the limiter was built (a settings dict, custom_settings): no real court gets more.
+            self._refuse_destination(request, f"rate limits above {REAL_COURT_MAX_PER_SECOND:g} requests/s "
+                                              "are only for a loopback sandbox")  # fmt: skip
 
     def _refuse_destination(self, request: Request, problem: str) -> NoReturn:
         self._inc("gate/refused/destination")

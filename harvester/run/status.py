@@ -64,12 +64,9 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
 
 
 def _open_read_only(path: Path) -> Database:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"{path} is not a usable SQLite database: {exc}") from None
-    return Database(conn)
+    from harvester.store.connection import open_readonly
+
+    return open_readonly(path)
 
 
 def _file_sizes(path: Path) -> dict[str, Any]:

@@ -89,6 +89,29 @@ def open_db(
     return db
 
 
+def open_readonly(path: str | Path) -> Database:
+    """Open an existing database for reading only, even when the harvester's user may not write it.
+
+    ``mode=ro`` still needs to create the WAL's shared-memory file; when the directory
+    or the file is read-only that fails, and the file is opened ``immutable`` (no
+    harvest can be writing a file nobody may write).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SchemaError(f"no database at {path}")
+    last: Exception | None = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(f"file:{path.resolve()}?{flags}", uri=True, timeout=5)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            db = HarvestDatabase(conn)
+            db.path = path
+            return db
+        except sqlite3.DatabaseError as exc:
+            last = exc
+    raise SchemaError(f"{path} is not a readable SQLite database: {last}")
+
+
 def _enable_wal(db: HarvestDatabase) -> None:
     # Switching to WAL needs a moment with no other writer: wait like any write.
     def switch() -> None:
