@@ -99,6 +99,18 @@ def toml_text(sections: dict[str, dict[str, Any]], cases: dict[str, dict[str, li
     return "\n".join(lines)
 
 
+def window_around_now(*, open_now: bool) -> dict[str, str]:
+    """A ``[window]`` on the real clock that is open now (for three hours) or closed now (opens in two)."""
+    from datetime import datetime, timedelta
+
+    from harvester.central import CENTRAL
+
+    def hhmm(hours: float) -> str:
+        return (datetime.now(CENTRAL) + timedelta(hours=hours)).strftime("%H:%M")
+
+    return {"start": hhmm(-1), "end": hhmm(2)} if open_now else {"start": hhmm(2), "end": hhmm(3)}
+
+
 def sandbox_endpoints(sandbox: Sandbox) -> dict[str, str]:
     """The ``[endpoints]`` section that points a harvest at ``sandbox``."""
     config = sandbox.config

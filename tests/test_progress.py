@@ -37,7 +37,7 @@ def prepare(workdir: Path) -> dict[str, str]:
 
 
 def last_run(workdir: Path) -> sqlite3.Row:
-    conn = sqlite3.connect(workdir / "data" / "pacer.db")
+    conn = sqlite3.connect(workdir / "data" / "sandbox.db")  # a sandbox harvest: its own database
     conn.row_factory = sqlite3.Row
     row = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     conn.close()

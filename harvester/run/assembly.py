@@ -12,13 +12,14 @@ this order, so every safety check holds on every entry point:
 3. **refusals**: credentials PACER refused in an earlier run are not sent again.
 4. **legacy login**: a warning before PACER would refuse a legacy account name.
 5. **window**: outside it, stop (exit 3) or, with ``--wait``, sleep until it opens.
-6. **lock**: one harvest per database file (:mod:`harvester.run.lock`).
-7. **preflight**: the first connections of the run, to the login and lookup hosts.
+6. **preflight**: the first connections of the run, to the login and lookup hosts
+   (TCP only: nothing is sent, and a run that cannot start writes nothing).
+7. **lock**: one harvest per database file (:mod:`harvester.run.lock`).
 8. **crawl**: the spiders in turn (:func:`harvester.run.crawl.harvest_async`), then
    the summary, its log line and the exit code.
 
-Steps 1 to 6 open no connection of any kind (a sandbox's simulated clock aside, read
-from the loopback sandbox itself).
+Steps 1 to 5 open no connection of any kind (a sandbox's simulated clock aside, read
+from the loopback sandbox itself) and write nothing.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class RunRequest:
 
 
 class Assembly:
-    """Takes a configuration and a request; :meth:`target`, :meth:`admit`, :meth:`locked`, :meth:`harvest`."""
+    """Takes a configuration and a request; :meth:`target`, :meth:`effective_config`, :meth:`admit`, :meth:`harvest`."""
 
     def __init__(self, config: Config, request: RunRequest | None = None,
                  say: Callable[[str], None] | None = None) -> None:  # fmt: skip
@@ -94,6 +95,8 @@ class Assembly:
         if not self.wants_sandbox():
             yield self.real_target()
             return
+        if self.config["credentials"]["file"] and not self.request.sandbox:
+            configured_credentials(self.config)  # a loose or broken credentials file is refused in any mode
         if not embedded_sandbox:
             raise ConfigError("the configuration watches no courts: add courts to [watch], "
                               "or harvest the sandbox with `harvester run --sandbox`")  # fmt: skip
@@ -192,8 +195,8 @@ class Assembly:
 
     async def harvest(self, target: Target, config: Config, clock: Clock, stop: asyncio.Event | None = None) -> RunResult:
         """Lock, preflight, crawl and summary, inside a running asyncio reactor (checks already passed)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.preflight, target)
         with self.locked(config):
-            await asyncio.get_running_loop().run_in_executor(None, self.preflight, target)
             result = await harvest_async(config, target, clock=clock, window_override=self.request.window_override,
                                          stop=stop, origin=SANDBOX_ORIGIN if target.sandbox else PACER_ORIGIN)  # fmt: skip
         log_summary(result)
@@ -234,13 +237,21 @@ def run_in_reactor(coro_factory: Callable[[], Any]) -> Any:
 
 
 def log_summary(result: RunResult) -> None:
-    """One line per run in the log file: run id, outcome, counts, cost."""
+    """One line per run in the log file: run id, outcome, counts, cost (the terminal gets the printed summary)."""
     s = result.summary
-    logger.info("Run %s summary: outcome=%s cases_checked=%s cases_changed=%s entries_added=%s requests=%s "
-                "billable_pages=%s cost=$%.2f quarter=$%.2f (%s)", result.run_id, result.outcome,
+    log_to_file(logging.INFO, "Run %s summary: outcome=%s cases_checked=%s cases_changed=%s entries_added=%s "
+                "requests=%s billable_pages=%s cost=$%.2f quarter=$%.2f (%s)", result.run_id, result.outcome,
                 s.get("cases_checked"), s.get("cases_changed"), s.get("entries_added"), s.get("requests"),
                 s.get("billable_pages"), s.get("cost") or 0.0, s.get("quarter_dollars") or 0.0,
                 result.message)  # fmt: skip
+
+
+def log_to_file(level: int, message: str, *args: Any) -> None:
+    """A record for the log file only: for what the terminal is told another way."""
+    record = logger.makeRecord(logger.name, level, __file__, 0, message, args, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
 
 
 def check_database_path(path: str | Path) -> None:
