@@ -214,7 +214,7 @@ def test_scrapy_crawl_honours_refusals(tmp_path, sandbox):
 
 @pytest.mark.e2e
 def test_one_harvest_per_database_whatever_the_state_dir(tmp_path, sandbox):
-    sandbox.add_fault("*", "latency", seconds=0.5, endpoints=list(BILLABLE_ENDPOINTS))
+    sandbox.add_fault("*", "latency", seconds=3.0, endpoints=list(BILLABLE_ENDPOINTS))
     try:
         first = HarvestDir.create(tmp_path / "a", sandbox)
         db = first.db_path
@@ -230,6 +230,7 @@ def test_one_harvest_per_database_whatever_the_state_dir(tmp_path, sandbox):
         crawl = subprocess.run([str(BIN / "scrapy"), "crawl", "dockets"], cwd=REPO, capture_output=True, text=True,
                                env={**other.env, "HARVESTER_CONFIG": str(other.config)}, timeout=120)  # fmt: skip
         assert crawl.returncode == EXIT_LOCKED and "Traceback" not in crawl.stderr, crawl.stderr[-2000:]
+        assert running.poll() is None, "the first harvest ended before the others were refused: not a test of the lock"
         assert running.wait(120) == 0
     finally:
         sandbox.clear_faults()

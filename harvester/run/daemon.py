@@ -1,7 +1,7 @@
 """``harvester daemon``: start the nightly harvest when the window opens, every night.
 
 An APScheduler ``AsyncIOScheduler`` shares the asyncio loop of Scrapy's reactor (one
-loop, no threads: STACK.md). One cron job per window rule fires at the opening, in
+loop, no threads: the Twisted reactor is not thread-safe). One cron job per window rule fires at the opening, in
 America/Chicago. The gate closes the crawl when the window closes; what was not done
 stays in the database for the next night.
 
