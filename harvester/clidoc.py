@@ -14,7 +14,6 @@ import click
 
 from harvester.cli import cli
 
-
 WIDTH = {"terminal_width": 80, "max_content_width": 80}
 
 

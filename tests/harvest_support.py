@@ -24,9 +24,10 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from harvester.sandbox import Account, Sandbox
 
@@ -289,7 +290,7 @@ def docket_consistency_problems(conn: sqlite3.Connection) -> list[str]:
             problems.append(f"{key}: {len(have)} entries stored, the archived reports have {len(expected)}")
         if count != len(have):
             problems.append(f"{key}: entry_count {count} but {len(have)} entry rows")
-    for key, (cid, count) in stored.items():
+    for key, (_cid, count) in stored.items():
         if key not in by_case and count:
             problems.append(f"{key}: {count} entries but no archived report")
     return problems

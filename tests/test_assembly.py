@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -108,7 +108,7 @@ def run_entry(name: str, config: Path, env: dict[str, str]) -> subprocess.Comple
 
 def record_refusal(state_dir: Path, account: dict[str, str]) -> None:
     creds = Credentials(account["login_id"], Secret(account["password"]))
-    RefusedLogins(state_dir).record(creds, "Invalid username or password.", datetime.now(timezone.utc))
+    RefusedLogins(state_dir).record(creds, "Invalid username or password.", datetime.now(UTC))
 
 
 def test_the_counting_socket_sees_the_preflight(server):

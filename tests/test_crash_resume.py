@@ -24,7 +24,7 @@ import signal
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -222,7 +222,7 @@ def test_sigterm_stores_what_is_in_flight_and_sends_nothing_more(tmp_path):
         tail = LogTail(sandbox)
         proc = work.spawn()
         assert wait_for(lambda: tail.count("DktRpt") >= 2, 60, 0.005)
-        signalled = datetime.now(timezone.utc)
+        signalled = datetime.now(UTC)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 7, proc.output_files[1].read_text()
         records = settled_log(sandbox)

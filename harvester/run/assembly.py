@@ -30,10 +30,11 @@ import os
 import signal
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from harvester.config import Config
 from harvester.credentials import ENV_VARS
@@ -219,7 +220,10 @@ def run_in_reactor(coro_factory: Callable[[], Any]) -> Any:
 
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
     from scrapy.utils.defer import deferred_from_coro
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed
+    from twisted.python.failure import Failure
+
+    reactor: Any = installed  # the asyncio reactor: its run() takes installSignalHandlers
 
     outcome: dict[str, Any] = {}
 
@@ -231,7 +235,7 @@ def run_in_reactor(coro_factory: Callable[[], Any]) -> Any:
     deferred_from_coro(coro_factory()).addBoth(stop)
     reactor.run(installSignalHandlers=False)
     value = outcome.get("value")
-    if hasattr(value, "raiseException"):  # a Failure
+    if isinstance(value, Failure):
         value.raiseException()
     return value
 
