@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC
 from typing import Any
 
 import click
 
 from harvester import __version__
 from harvester.errors import EXIT_INTERRUPTED, HarvesterError, ParseError
-
 
 PORT = click.IntRange(0, 65535)
 
@@ -85,7 +85,7 @@ def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ..
     from harvester.store.export import export as export_cases
 
     with click.open_file(output, "w", encoding="utf-8") as out:
-        count = export_cases(db, out, fmt=fmt, courts=courts, cases=cases)
+        count = export_cases(db, out, fmt=fmt, courts=courts, cases=cases)  # type: ignore[arg-type]  # a text stream
     unit = "cases" if fmt == "jsonl" else "entry rows"
     click.echo(f"exported {count} {unit} to {'stdout' if output == '-' else output}", err=True)
 
@@ -263,13 +263,13 @@ def status(config_path: str | None, db_path: str | None, run_count: int, as_json
 @click.option("--nights", default=3, show_default=True, help="How many upcoming open periods to list.")
 def window_cmd(config_path: str | None, at: str | None, nights: int) -> None:
     """Show whether the harvest window is open, in Central time and your local time."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from harvester import config as config_module
     from harvester.gate.window import Window, WindowSpec, format_both
 
     try:
-        now = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
+        now = datetime.fromisoformat(at) if at else datetime.now(UTC)
     except ValueError:
         raise click.BadParameter(f"not an ISO 8601 time: {at}", param_hint="--at") from None
     if now.tzinfo is None:

@@ -1,7 +1,7 @@
 """What CM/ECF expects on the wire: URLs and forms of the reports the harvester asks for.
 
 Pure functions (no Scrapy): a request is described by :class:`HttpCall`, which the
-spiders turn into Scrapy requests. Form field names follow PACER.md: district forms use
+spiders turn into Scrapy requests. Form field names follow CM/ECF itself: district forms use
 ``date_range_type``, bankruptcy forms ``date_type``; CM/ECF wants multipart/form-data.
 """
 
@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from harvester.parsers.court import is_appellate, is_bankruptcy
 
-# Courts of appeals whose TransportRoom lives under /cmecf/ instead of /n/beam/ (PACER.md).
+# Courts of appeals whose TransportRoom lives under /cmecf/ instead of /n/beam/.
 CMECF_SERVLET_COURTS = {"ca5", "ca7", "ca11"}
 # Always send a start date: without one a large docket answers with an interstitial.
 EARLIEST = date(1960, 1, 1)

@@ -348,7 +348,7 @@ def docs_markdown() -> str:
              "`config/harvester.toml` (or `--config PATH`). Every key is optional; the default is shown.",
              "Unknown keys, wrong types, NaN, infinity and values out of range are refused with a message",
              "naming the key (exit code 2). `harvester config` makes every check `harvester run` makes.",
-             "Credentials are never read from this file: see the README's *Credentials* section.", ""]
+             "Credentials are never read from this file: see *Running it against PACER* in the README.", ""]
     for section, keys in SCHEMA.items():
         lines += [f"## [{section}]", "", "| key | default | meaning |", "| --- | --- | --- |"]
         for key, spec in keys.items():

@@ -23,7 +23,7 @@ ENV_VARS = {
 }
 
 # Accounts created before 2014-08-11 have login names of 6 characters or fewer and must
-# be upgraded before NextGen courts accept them (PACER.md).
+# be upgraded before NextGen courts accept them.
 LEGACY_NAME_MAX = 6
 
 

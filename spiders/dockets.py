@@ -8,8 +8,9 @@ the new part. A docket number is first resolved with ``possible_case_numbers.pl`
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 from harvester import cmecf
 from harvester.errors import ParseError
@@ -86,6 +87,9 @@ class DocketsSpider(HarvestSpider):
             return
         if cut_short(response.body):
             yield self.audit(response, "truncated", "the report stops before its transaction receipt and </html>")
+            return
+        if task.pacer_case_id is None:  # reports are asked for by case id: the planner always knows it here
+            yield self.audit(response, "failed", f"{task.docket_number}: a docket report without a case id")
             return
         yield self.audit(response)
         yield DocketItem(court=task.court, pacer_case_id=task.pacer_case_id, record=record, body=response.body,

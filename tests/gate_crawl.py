@@ -1,7 +1,7 @@
 """Run one real Scrapy crawl through the gate, in its own process, and print what happened.
 
 ``python tests/gate_crawl.py SPEC.json`` -- a fresh process per crawl, because a
-Twisted reactor cannot be restarted (STACK.md). The spec names the requests
+Twisted reactor cannot be restarted in one process. The spec names the requests
 (url, court, cost pages), the clock (a FakeClock start instant, or the system
 clock), the config sections and extra settings. The output (one JSON object on
 stdout) has the crawl's stats, the virtual send time of every request (read

@@ -1,6 +1,6 @@
 """Helpers for golden-file parser tests: compare a record with its reference parse.
 
-The comparison is the shared fidelity tool's (``/work/shared/tools/fidelity.py``):
+The comparison is the shared fidelity tool's (``../shared/tools/fidelity.py`` beside the repo, when present):
 every scalar field of the reference (nested objects by dotted name, court_id
 skipped), white space folded and null treated as "", plus parties as (name,
 type), attorneys as (party, attorney) and docket entries as (date_filed,

@@ -24,9 +24,10 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from harvester.sandbox import Account, Sandbox
 
@@ -97,6 +98,18 @@ def toml_text(sections: dict[str, dict[str, Any]], cases: dict[str, dict[str, li
         lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
         lines.append("")
     return "\n".join(lines)
+
+
+def window_around_now(*, open_now: bool) -> dict[str, str]:
+    """A ``[window]`` on the real clock that is open now (for three hours) or closed now (opens in two)."""
+    from datetime import datetime, timedelta
+
+    from harvester.central import CENTRAL
+
+    def hhmm(hours: float) -> str:
+        return (datetime.now(CENTRAL) + timedelta(hours=hours)).strftime("%H:%M")
+
+    return {"start": hhmm(-1), "end": hhmm(2)} if open_now else {"start": hhmm(2), "end": hhmm(3)}
 
 
 def sandbox_endpoints(sandbox: Sandbox) -> dict[str, str]:
@@ -277,7 +290,7 @@ def docket_consistency_problems(conn: sqlite3.Connection) -> list[str]:
             problems.append(f"{key}: {len(have)} entries stored, the archived reports have {len(expected)}")
         if count != len(have):
             problems.append(f"{key}: entry_count {count} but {len(have)} entry rows")
-    for key, (cid, count) in stored.items():
+    for key, (_cid, count) in stored.items():
         if key not in by_case and count:
             problems.append(f"{key}: {count} entries but no archived report")
     return problems

@@ -20,12 +20,13 @@ _CACHE: dict[str, Path] = {}
 
 
 def run_harvest(workdir: Path, config: str = SMALL_CONFIG, timeout: float = 300, **popen) -> subprocess.CompletedProcess:
-    """``harvester run`` in ``workdir`` with ``config`` as config/harvester.toml (never real credentials)."""
+    """``harvester run`` in ``workdir`` with ``config`` as config/harvester.toml (never real credentials), into data/pacer.db."""
     (workdir / "config").mkdir(parents=True, exist_ok=True)
     (workdir / "config" / "harvester.toml").write_text(config, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PACER_")}
-    return subprocess.run([str(HARVESTER), "run"], cwd=workdir, env=env, capture_output=True, text=True,
-                          timeout=timeout, **popen)  # fmt: skip
+    # The sandbox's harvests go to data/sandbox.db by default; these tests read data/pacer.db.
+    return subprocess.run([str(HARVESTER), "run", "--db", "data/pacer.db"], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=timeout, **popen)  # fmt: skip
 
 
 def harvested_db(tmp_path_factory) -> Path:

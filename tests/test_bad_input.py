@@ -23,18 +23,25 @@ from harvest_support import (
     harvester_env,
     report_case,
     start_sandbox,
+    toml_text,
     wait_for,
+    window_around_now,
 )
 
 FAKE_ACCOUNT = harvester_env("someone-h7", "not-a-real-password")
 
 
-def run_in(workdir: Path, config_text: str, env: dict[str, str] = FAKE_ACCOUNT) -> subprocess.CompletedProcess:
-    """``harvester run --config harvester.toml`` in ``workdir``, which holds nothing else."""
+def run_in(workdir: Path, config_text: str, env: dict[str, str] = FAKE_ACCOUNT, *args: str) -> subprocess.CompletedProcess:
+    """``harvester run --config harvester.toml ARGS`` in ``workdir``, which holds nothing else."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "harvester.toml").write_text(config_text, encoding="utf-8")
-    return subprocess.run([*HARVESTER_CMD, "run", "--config", "harvester.toml"], cwd=workdir, env=env,
+    return subprocess.run([*HARVESTER_CMD, "run", "--config", "harvester.toml", *args], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+# The preflight runs once the window allows the run: these tests must not depend on the hour.
+ANY_HOUR = toml_text({"window": window_around_now(open_now=True)})
+
 
 
 def files_in(workdir: Path) -> list[str]:
@@ -69,7 +76,11 @@ def test_a_bad_config_is_one_clear_line_exit_2_and_nothing_written(tmp_path, nam
     assert len(error_lines(result.stderr)) == 1, result.stderr
     assert message in result.stderr
     assert result.stdout == ""
-    assert files_in(tmp_path) == ["harvester.toml"], "no database, log, lock or sandbox state"
+    written = files_in(tmp_path)
+    # No database, lock or sandbox state; an error found once the config named its log file is logged there.
+    assert written in (["harvester.toml"], ["data", "data/harvester.log", "harvester.toml"]), written
+    if len(written) > 1:
+        assert message in (tmp_path / "data" / "harvester.log").read_text(encoding="utf-8")
 
 
 def closed_port() -> int:
@@ -86,22 +97,28 @@ def endpoints_config(login_url: str) -> str:
 def test_an_unreachable_login_service_stops_the_run_before_anything_is_written(tmp_path):
     """Refused: the host exists but is down (or the port is wrong). Exit 1: the config may well be right."""
     url = f"https://127.0.0.1:{closed_port()}/services/cso-auth"
-    result = run_in(tmp_path, endpoints_config(url))
+    result = run_in(tmp_path, endpoints_config(url) + ANY_HOUR)
     assert result.returncode == 1, result.stderr
     assert error_lines(result.stderr) == [
         f"Error: endpoints.login_url: cannot connect to 127.0.0.1:{url.split(':')[2].split('/')[0]} "
         "(Connection refused) after 3 tries; not starting the run"
     ]
-    assert files_in(tmp_path) == ["harvester.toml"]
+    assert_only_the_error_is_logged(tmp_path, error_lines(result.stderr)[0])
 
 
 def test_a_login_host_that_does_not_exist_is_a_configuration_error(tmp_path):
-    result = run_in(tmp_path, endpoints_config("https://pacer-login.invalid/services/cso-auth"))
+    result = run_in(tmp_path, endpoints_config("https://pacer-login.invalid/services/cso-auth") + ANY_HOUR)
     assert result.returncode == 2, result.stderr
     assert error_lines(result.stderr) == [
         "Error: endpoints.login_url: host pacer-login.invalid not found (DNS) in https://pacer-login.invalid/services/cso-auth"
     ]
-    assert files_in(tmp_path) == ["harvester.toml"]
+    assert_only_the_error_is_logged(tmp_path, error_lines(result.stderr)[0])
+
+
+def assert_only_the_error_is_logged(workdir: Path, error: str) -> None:
+    """No database, lock, state or sandbox: only the log file, with the error the terminal showed."""
+    assert files_in(workdir) == ["data", "data/harvester.log", "harvester.toml"]
+    assert error.removeprefix("Error: ") in (workdir / "data" / "harvester.log").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- credentials

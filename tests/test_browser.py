@@ -159,20 +159,3 @@ def test_chart_renders(page, base_url, query):
     OUTPUT.mkdir(exist_ok=True)
     chart.screenshot(path=str(OUTPUT / f"chart_{query}.png"))
     page.assert_offline()
-
-
-def test_datasette_vega_charts_offline(page, base_url):
-    """The bundled datasette-vega draws on a canvas from its locally served script."""
-    page.goto(f"{base_url}/pacer/new_filings_by_court#g.mark=bar&g.x_column=night&g.x_type=ordinal"
-              "&g.y_column=new_entries&g.y_type=quantitative&g.color_column=court_id")  # fmt: skip
-    canvas = page.page.locator(".vega-embed canvas")
-    canvas.wait_for()
-    painted = page.page.evaluate("""() => {
-        const c = document.querySelector('.vega-embed canvas');
-        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
-        return n;
-    }""")
-    assert painted > 1000
-    page.screenshot("vega")
-    page.assert_offline()

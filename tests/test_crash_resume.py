@@ -24,7 +24,7 @@ import signal
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -222,7 +222,7 @@ def test_sigterm_stores_what_is_in_flight_and_sends_nothing_more(tmp_path):
         tail = LogTail(sandbox)
         proc = work.spawn()
         assert wait_for(lambda: tail.count("DktRpt") >= 2, 60, 0.005)
-        signalled = datetime.now(timezone.utc)
+        signalled = datetime.now(UTC)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 7, proc.output_files[1].read_text()
         records = settled_log(sandbox)
@@ -256,7 +256,7 @@ def test_sigterm_stores_what_is_in_flight_and_sends_nothing_more(tmp_path):
 def test_a_second_run_exits_at_once_with_code_6(tmp_path):
     sandbox = start_sandbox(tmp_path / "sandbox", cases=9, mean_entries=20, clock_speed=0)
     try:
-        sandbox.add_fault("*", "latency", seconds=1.0, endpoints=list(BILLABLE_ENDPOINTS))
+        sandbox.add_fault("*", "latency", seconds=2.0, endpoints=list(BILLABLE_ENDPOINTS))
         work = HarvestDir.create(tmp_path / "run", sandbox)
         first = work.spawn()
         assert wait_for(lambda: any(r["endpoint"] == "cso-auth" for r in sandbox.request_log.records()), 60)
@@ -266,7 +266,7 @@ def test_a_second_run_exits_at_once_with_code_6(tmp_path):
         errors = [line for line in second.stderr.splitlines() if line.startswith("Error")]
         assert "Traceback" not in second.stderr
         assert errors == [f"Error: another harvester run (pid {first.pid}) holds "
-                          f"{work.sections['harvest']['state_dir']}/harvester.run.lock; not starting a second one"]
+                          f"{work.db_path.resolve()}.harvest-lock; not starting a second one"]  # the database's lock
         assert first.wait(120) == 0
         conn = work.connect()
         assert conn.execute("SELECT count(*), min(outcome) FROM runs").fetchone() == (1, "done")

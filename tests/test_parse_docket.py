@@ -2,7 +2,7 @@
 
 Golden files: ``tests/fixtures/dockets/{district,bankruptcy}/NAME.html`` with the
 reference ``NAME.json``; ``not_dockets/`` pages must be refused with a reason.
-The last tests score the whole shared corpus with the project's fidelity tool
+The last tests score the whole shared corpus with the shared fidelity tool
 and skip when /work/shared is absent.
 """
 
@@ -230,7 +230,7 @@ def test_clean_string_trims_ragged_ends() -> None:
     assert clean_string("A&amp;B\u00a0 Co.") == "A&B Co."
 
 
-# --- the whole shared corpus, scored by the project's fidelity tool ---------------
+# --- the whole shared corpus, scored by the shared fidelity tool (skipped when absent) ---------------
 
 
 def _fidelity_tool():
@@ -242,7 +242,7 @@ def _fidelity_tool():
 
 
 def _score(kind: str, skip: set[str] = frozenset()) -> dict[str, tuple[int, int]]:
-    """Fidelity units summed over a corpus folder, as tools/fidelity.py scores them."""
+    """Fidelity units summed over a corpus folder, as ../shared/tools/fidelity.py scores them."""
     tool = _fidelity_tool()
     units: dict[str, tuple[int, int]] = {}
     for html in sorted((CORPUS / kind).glob("*.html")):

@@ -17,7 +17,7 @@ import struct
 import subprocess
 import termios
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ def prepare(workdir: Path) -> dict[str, str]:
 
 
 def last_run(workdir: Path) -> sqlite3.Row:
-    conn = sqlite3.connect(workdir / "data" / "pacer.db")
+    conn = sqlite3.connect(workdir / "data" / "sandbox.db")  # a sandbox harvest: its own database
     conn.row_factory = sqlite3.Row
     row = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     conn.close()
@@ -56,7 +56,7 @@ def check_final_lines(text: str, run: sqlite3.Row) -> None:
 
 
 def test_snapshot_text():
-    closes = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)  # 06:00 CST
+    closes = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 06:00 CST
     snap = Snapshot("dockets", 3, 7, 1234, 56, 9876, 12.3, timedelta(hours=4, minutes=5, seconds=59), closes)
     assert snap.text() == ("dockets: courts 3/7 done, requests 1,234 sent, 56 queued, entries 9,876 stored, "
                            "$12.30 spent, window 4h05m left (closes 06:00 CST)")  # fmt: skip

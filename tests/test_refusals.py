@@ -1,7 +1,7 @@
 """Credentials PACER refused are not tried again the next night (account lockout)."""
 
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ def creds(password: str, otp: str | None = None) -> Credentials:
 def test_refused_credentials_are_remembered_without_the_password(tmp_path):
     refusals = RefusedLogins(tmp_path)
     refusals.check(creds("Wr0ng-Pass!"))  # nothing recorded yet
-    refusals.record(creds("Wr0ng-Pass!"), "Invalid username or password.", datetime.now(timezone.utc))
+    refusals.record(creds("Wr0ng-Pass!"), "Invalid username or password.", datetime.now(UTC))
     with pytest.raises(LoginFailed, match="--retry-login"):
         refusals.check(creds("Wr0ng-Pass!"))
     refusals.check(creds("Fixed-Pass!"))  # other credentials are tried

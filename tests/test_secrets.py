@@ -162,7 +162,10 @@ def test_a_credentials_file_others_can_read_is_refused(tmp_path, mode):
     assert result.stderr.strip() == (f"Error: credentials.file: {secret_file} is readable by others "
                                      f"(mode {stat.filemode(stat.S_IFREG | mode)}); run: chmod 600 {secret_file}")
     assert PASSWORD not in result.stdout + result.stderr
-    assert sorted(p.name for p in work.iterdir()) == ["harvester.toml"], "nothing written"
+    # Nothing written but the log file, which gets the error too (and never the password).
+    assert sorted(str(p.relative_to(work)) for p in work.rglob("*")) == ["data", "data/harvester.log", "harvester.toml"]
+    log = (work / "data" / "harvester.log").read_text(encoding="utf-8")
+    assert "is readable by others" in log and PASSWORD not in log
     assert os.stat(secret_file).st_mode & 0o777 == mode, "the harvester does not touch the file"
 
 

@@ -12,13 +12,14 @@ this order, so every safety check holds on every entry point:
 3. **refusals**: credentials PACER refused in an earlier run are not sent again.
 4. **legacy login**: a warning before PACER would refuse a legacy account name.
 5. **window**: outside it, stop (exit 3) or, with ``--wait``, sleep until it opens.
-6. **lock**: one harvest per database file (:mod:`harvester.run.lock`).
-7. **preflight**: the first connections of the run, to the login and lookup hosts.
+6. **preflight**: the first connections of the run, to the login and lookup hosts
+   (TCP only: nothing is sent, and a run that cannot start writes nothing).
+7. **lock**: one harvest per database file (:mod:`harvester.run.lock`).
 8. **crawl**: the spiders in turn (:func:`harvester.run.crawl.harvest_async`), then
    the summary, its log line and the exit code.
 
-Steps 1 to 6 open no connection of any kind (a sandbox's simulated clock aside, read
-from the loopback sandbox itself).
+Steps 1 to 5 open no connection of any kind (a sandbox's simulated clock aside, read
+from the loopback sandbox itself) and write nothing.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ import os
 import signal
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from harvester.config import Config
 from harvester.credentials import ENV_VARS
@@ -75,7 +77,7 @@ class RunRequest:
 
 
 class Assembly:
-    """Takes a configuration and a request; :meth:`target`, :meth:`admit`, :meth:`locked`, :meth:`harvest`."""
+    """Takes a configuration and a request; :meth:`target`, :meth:`effective_config`, :meth:`admit`, :meth:`harvest`."""
 
     def __init__(self, config: Config, request: RunRequest | None = None,
                  say: Callable[[str], None] | None = None) -> None:  # fmt: skip
@@ -94,6 +96,8 @@ class Assembly:
         if not self.wants_sandbox():
             yield self.real_target()
             return
+        if self.config["credentials"]["file"] and not self.request.sandbox:
+            configured_credentials(self.config)  # a loose or broken credentials file is refused in any mode
         if not embedded_sandbox:
             raise ConfigError("the configuration watches no courts: add courts to [watch], "
                               "or harvest the sandbox with `harvester run --sandbox`")  # fmt: skip
@@ -192,8 +196,8 @@ class Assembly:
 
     async def harvest(self, target: Target, config: Config, clock: Clock, stop: asyncio.Event | None = None) -> RunResult:
         """Lock, preflight, crawl and summary, inside a running asyncio reactor (checks already passed)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.preflight, target)
         with self.locked(config):
-            await asyncio.get_running_loop().run_in_executor(None, self.preflight, target)
             result = await harvest_async(config, target, clock=clock, window_override=self.request.window_override,
                                          stop=stop, origin=SANDBOX_ORIGIN if target.sandbox else PACER_ORIGIN)  # fmt: skip
         log_summary(result)
@@ -216,7 +220,10 @@ def run_in_reactor(coro_factory: Callable[[], Any]) -> Any:
 
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
     from scrapy.utils.defer import deferred_from_coro
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed
+    from twisted.python.failure import Failure
+
+    reactor: Any = installed  # the asyncio reactor: its run() takes installSignalHandlers
 
     outcome: dict[str, Any] = {}
 
@@ -228,19 +235,27 @@ def run_in_reactor(coro_factory: Callable[[], Any]) -> Any:
     deferred_from_coro(coro_factory()).addBoth(stop)
     reactor.run(installSignalHandlers=False)
     value = outcome.get("value")
-    if hasattr(value, "raiseException"):  # a Failure
+    if isinstance(value, Failure):
         value.raiseException()
     return value
 
 
 def log_summary(result: RunResult) -> None:
-    """One line per run in the log file: run id, outcome, counts, cost."""
+    """One line per run in the log file: run id, outcome, counts, cost (the terminal gets the printed summary)."""
     s = result.summary
-    logger.info("Run %s summary: outcome=%s cases_checked=%s cases_changed=%s entries_added=%s requests=%s "
-                "billable_pages=%s cost=$%.2f quarter=$%.2f (%s)", result.run_id, result.outcome,
+    log_to_file(logging.INFO, "Run %s summary: outcome=%s cases_checked=%s cases_changed=%s entries_added=%s "
+                "requests=%s billable_pages=%s cost=$%.2f quarter=$%.2f (%s)", result.run_id, result.outcome,
                 s.get("cases_checked"), s.get("cases_changed"), s.get("entries_added"), s.get("requests"),
                 s.get("billable_pages"), s.get("cost") or 0.0, s.get("quarter_dollars") or 0.0,
                 result.message)  # fmt: skip
+
+
+def log_to_file(level: int, message: str, *args: Any) -> None:
+    """A record for the log file only: for what the terminal is told another way."""
+    record = logger.makeRecord(logger.name, level, __file__, 0, message, args, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
 
 
 def check_database_path(path: str | Path) -> None:

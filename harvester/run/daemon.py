@@ -1,7 +1,7 @@
 """``harvester daemon``: start the nightly harvest when the window opens, every night.
 
 An APScheduler ``AsyncIOScheduler`` shares the asyncio loop of Scrapy's reactor (one
-loop, no threads: STACK.md). One cron job per window rule fires at the opening, in
+loop, no threads: the Twisted reactor is not thread-safe). One cron job per window rule fires at the opening, in
 America/Chicago. The gate closes the crawl when the window closes; what was not done
 stays in the database for the next night.
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 

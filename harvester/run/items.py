@@ -70,7 +70,7 @@ class DocketItem:
     """A parsed docket report (whole or incremental) and its raw body."""
 
     court: str
-    pacer_case_id: str | None
+    pacer_case_id: str
     record: dict[str, Any]
     body: bytes
     url: str

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import click
 
@@ -17,7 +17,7 @@ from harvester import config as config_module
 from harvester.config import Config
 from harvester.errors import HarvesterError
 from harvester.logs import setup_logging
-from harvester.run.assembly import Assembly, RunRequest, run_in_reactor
+from harvester.run.assembly import Assembly, RunRequest, log_to_file, run_in_reactor
 from harvester.run.crawl import RunResult
 
 logger = logging.getLogger(__name__)
@@ -33,11 +33,7 @@ def logged_errors(what: str) -> Iterator[None]:
     try:
         yield
     except HarvesterError as exc:
-        # The terminal gets the one "Error:" line from the CLI; the log file gets this one.
-        record = logger.makeRecord(logger.name, logging.ERROR, __file__, 0, "%s stopped: %s", (what, exc), None)
-        for handler in logging.getLogger().handlers:
-            if isinstance(handler, logging.FileHandler):
-                handler.handle(record)
+        log_to_file(logging.ERROR, "%s stopped: %s", what, exc)  # the terminal gets the CLI's "Error:" line
         raise
 
 

@@ -61,7 +61,8 @@ class StorePipeline:
             self._stop(f"{type(exc).__name__}: {exc}" if isinstance(exc, sqlite3.Error) else str(exc))
             return {"item": kind, "stored": False}
         except Exception as exc:  # a record the store refuses: this item is lost, the others are not
-            logger.error("Could not store a %s item from %s: %s: %s", kind, getattr(item, "url", None) or item.court,
+            where = getattr(item, "url", None) or getattr(item, "court", None)
+            logger.error("Could not store a %s item from %s: %s: %s", kind, where,
                          type(exc).__name__, exc)  # fmt: skip
             self.crawler.stats.inc_value("harvest/failed")
             return {"item": kind, "stored": False}

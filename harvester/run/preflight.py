@@ -1,5 +1,8 @@
 """Before a run touches anything: can the PACER-wide endpoints be reached at all?
 
+It runs once the run is admitted (credentials, refusal record, window: see
+:mod:`harvester.run.assembly`), so a run that may not start opens no connection.
+
 Every court is its own host and may be down for the night (the gate retries it and
 blocks it), but without the login service and the court lookup there is no run. When
 one of them cannot be reached the run does not start: no lock, no database, no run

@@ -170,7 +170,7 @@ class HarvestProgress:
             queued=max(0, self._stat("scheduler/enqueued") - self._stat("scheduler/dequeued")),
             entries=self.carried + self._stat("harvest/entries_added"),
             dollars=self.budget.run_cents() / 100 if self.budget is not None else None,
-            window_left=closes - now if closes is not None else None,
+            window_left=closes - now if closes is not None and now is not None else None,
             window_closes=closes,
             window_ignored=self.window_ignored,
         )
@@ -195,6 +195,8 @@ class HarvestProgress:
         return pending
 
     def _draw(self, text: str, final: bool = False) -> None:
+        if self.stream is None:
+            return
         line = text if final else text[: max(10, _columns(self.stream) - 1)]
         self.stream.write(CLEAR_LINE + line + ("\n" if final else ""))
         self.stream.flush()

@@ -34,7 +34,9 @@ class RefusedLogins:
     def check(self, credentials: Credentials) -> None:
         """Raise LoginFailed when PACER already refused exactly these credentials."""
         record = self._read()
-        if record and hmac.compare_digest(record.get("fingerprint", ""), self._fingerprint(credentials)):
+        if not record:  # nothing refused: no key is needed (and none is written)
+            return
+        if hmac.compare_digest(record.get("fingerprint", ""), self._fingerprint(credentials)):
             raise LoginFailed(
                 f"PACER refused these credentials on {record.get('at', '?')} ({record.get('reason', 'no reason given')}); "
                 "not trying them again, since repeated failures lock PACER accounts. Fix PACER_PASSWORD "

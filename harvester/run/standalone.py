@@ -45,12 +45,8 @@ def standalone_settings(config: Config) -> dict[str, Any]:
     with assembly.target(embedded_sandbox=False) as target:
         config = assembly.effective_config(target)
         clock = assembly.admit(target, config)
+        assembly.preflight(target)
         lock = RunLock.for_database(config["database"]["path"]).acquire()  # held until the spider closes
-        try:
-            assembly.preflight(target)
-        except BaseException:
-            lock.release()
-            raise
     lock_wait = config["database"]["lock_wait_seconds"]
     db = open_db(config["database"]["path"], lock_wait=lock_wait)
     harvest = Harvest(config, db, target.endpoints, target.courts, DatabaseWriter(config["database"]["path"], lock_wait),

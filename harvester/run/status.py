@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import psutil
 from sqlite_utils import Database
 
+from harvester.central import CENTRAL
 from harvester.config import Config
 from harvester.gate.window import Window, WindowSpec, format_both
 from harvester.store.connection import SchemaError
-from harvester.central import CENTRAL
 from harvester.store.ledger import quarter_bounds, quarter_spend
 
 FEE_WAIVER_DOLLARS = 30.0  # PACER waives a quarter's fees when they stay at or under $30
@@ -36,7 +36,7 @@ RUN_COLUMNS = ("id", "mode", "outcome", "started_at", "finished_at", "cases_chec
 
 def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[str, Any]:
     """The operator's report as a dict (timestamps ISO 8601, money in dollars)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     path = Path(config["database"]["path"])
     report: dict[str, Any] = {
         "now": now.isoformat(timespec="seconds"),
@@ -89,7 +89,7 @@ def _last_runs(db: Database, limit: int) -> list[dict[str, Any]]:
     cursor = db.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY id DESC LIMIT ?", [limit])
     runs = []
     for values in cursor.fetchall():
-        run = dict(zip(RUN_COLUMNS, values))
+        run = dict(zip(RUN_COLUMNS, values, strict=True))
         gates = json.loads(run.pop("gates") or "{}")
         run["blocked_courts"] = sorted(k.removeprefix(BLOCKED_PREFIX) for k in gates if k.startswith(BLOCKED_PREFIX))
         run["duration_seconds"] = _duration(run["started_at"], run["finished_at"])
@@ -232,9 +232,9 @@ def _duration_text(seconds: float | None) -> str:
 def _bytes(size: int) -> str:
     if size < 1024:
         return f"{size} B"
-    value, unit = float(size), "B"
+    value = float(size)
     for unit in ("KB", "MB", "GB"):
         value /= 1024
-        if value < 1024:
-            break
-    return f"{value:.1f} {unit}"
+        if value < 1024 or unit == "GB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")

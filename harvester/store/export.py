@@ -5,7 +5,7 @@ field names of the reference parses: case metadata, ``parties`` with their
 ``attorneys``, ``docket_entries``), plus ``court_id``, ``pacer_case_id``,
 ``kind`` (district, bankruptcy or appellate) and ``source`` =
 ``<court_id>_<pacer_case_id>``, the naming of the reference corpus, so
-``tools/fidelity.py`` can score an export against reference parses.
+An export can be scored field by field against reference parses.
 
 CSV: one row per docket entry, case columns repeated on each row
 (:data:`CSV_COLUMNS`); a case without entries gets one row with empty entry

@@ -221,5 +221,5 @@ async def _chart(datasette: Any, database: str, query: dict[str, Any], request: 
     names = await derive_named_parameters(db, query["sql"])
     params = {p: request.args.get(p, "") for p in names}
     results = await db.execute(query["sql"], params)
-    rows = [dict(zip(results.columns, row)) for row in results.rows]
+    rows = [dict(zip(results.columns, row, strict=False)) for row in results.rows]
     return render_svg(rows, ChartSpec.from_dict(query["chart"]))
