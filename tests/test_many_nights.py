@@ -297,11 +297,12 @@ def test_a_case_listed_by_id_and_by_docket_number_is_fetched_once(tmp_path):
 
 
 def test_refresh_days_counts_nights_not_seconds(tmp_path):
-    # ca9 publishes no feed: its cases are polled. Fetched a few seconds after 19:00 on the 3rd,
-    # due on the 6th however early that night's run starts.
+    # ca9 publishes no feed: its cases are polled. Fetched late on the night of the 3rd,
+    # due on the 6th however early that night's run starts (67.5 hours later).
     sandbox = start_sandbox(tmp_path / "sandbox", courts=("ca9",), cases=2, seed=8)
     with _stopping(sandbox):
         work = HarvestDir.create(tmp_path / "run", sandbox, sections={"watch": {"refresh_days": 3}})
+        sandbox.advance(to="2026-03-03T23:30:00-06:00")
         assert work.run().returncode == 0
         reports = []
         for evening in ("2026-03-05T19:00:01-06:00", "2026-03-06T19:00:01-06:00"):
