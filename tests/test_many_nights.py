@@ -311,6 +311,9 @@ def test_refresh_days_counts_nights_not_seconds(tmp_path):
             assert work.run().returncode == 0
             reports.append([r for r in requests_to(sandbox)[mark:] if r["endpoint"] == "CaseSummary"])
         assert reports[0] == [] and len(reports[1]) == 2
+        with work.connect() as conn:
+            nights = conn.execute("SELECT night, kind FROM feed_nights WHERE court_id = 'ca9' ORDER BY id").fetchall()
+        assert nights == [("2026-03-03", "none"), ("2026-03-05", "none"), ("2026-03-06", "none")]
 
 
 def test_requests_queued_through_a_re_login_leave_with_the_new_token(tmp_path):

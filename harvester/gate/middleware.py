@@ -238,8 +238,13 @@ class GateMiddleware:
                 self._inc("gate/refused/breaker")
                 raise CourtBlocked(f"{court} was blocked for the night while this request waited")
             return self._keep_for_next_night(request)
-        for hook in self.before_send:
-            await hook(request)
+        try:
+            for hook in self.before_send:
+                await hook(request)
+        except BaseException:
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            raise
         self._held[id(request)] = (court, reservation)
         request.meta[META_SENT_AT] = sent_at
         self._inc("gate/sent")
