@@ -19,6 +19,8 @@ class RssSpider(HarvestSpider):
     name = "rss"
 
     async def start(self) -> AsyncIterator[Any]:
+        for item in self.harvest.no_feed_items():
+            yield item
         for court in self.harvest.rss_courts():
             call = cmecf.rss_feed(self.harvest.endpoints.base(court), court)
             request = self.request(call, court, self.parse_feed, cb_kwargs={"court": court})

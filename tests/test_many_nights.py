@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-from harvest_support import HarvestDir, requests_to, start_sandbox
+from harvest_support import HarvestDir, LogTail, requests_to, start_sandbox, wait_for
 
 from harvester import config as config_module
 from harvester.errors import EXIT_OK, EXIT_PARTIAL
@@ -166,7 +166,7 @@ def test_entries_sharing_the_last_date_entered_after_the_fetch_are_not_missed(tm
 def test_courts_that_number_every_entry_are_asked_by_document_number(tmp_path):
     (tmp_path / "x").mkdir()
     state = _state(tmp_path / "x", [("2026-03-02", "1"), ("2026-03-03", "7")], CENTRAL.localize(datetime(2026, 3, 3, 19)))
-    assert incremental_filter(state, numbers_every_entry=True) == (None, 8)
+    assert incremental_filter(state, numbers_every_entry=True) == (date(2026, 3, 3), 8)
     db = open_db(tmp_path / "n.db")
     store_docket(db, "nysb", "1", _docket([("2026-03-02", "1"), ("2026-03-02", "2")]))
     store_docket(db, "cand", "1", _docket([("2026-03-02", "1"), ("2026-03-02", None)]))
@@ -294,3 +294,44 @@ def test_a_case_listed_by_id_and_by_docket_number_is_fetched_once(tmp_path):
         mark = len(requests_to(sandbox))
         assert work.run().returncode == 0
         assert len(_dktrpt(sandbox, mark)) == 1
+
+
+def test_refresh_days_counts_nights_not_seconds(tmp_path):
+    # ca9 publishes no feed: its cases are polled. Fetched late on the night of the 3rd,
+    # due on the 6th however early that night's run starts (67.5 hours later).
+    sandbox = start_sandbox(tmp_path / "sandbox", courts=("ca9",), cases=2, seed=8)
+    with _stopping(sandbox):
+        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"watch": {"refresh_days": 3}})
+        sandbox.advance(to="2026-03-03T23:30:00-06:00")
+        assert work.run().returncode == 0
+        reports = []
+        for evening in ("2026-03-05T19:00:01-06:00", "2026-03-06T19:00:01-06:00"):
+            sandbox.advance(to=evening)
+            mark = len(requests_to(sandbox))
+            assert work.run().returncode == 0
+            reports.append([r for r in requests_to(sandbox)[mark:] if r["endpoint"] == "CaseSummary"])
+        assert reports[0] == [] and len(reports[1]) == 2
+        with work.connect() as conn:
+            nights = conn.execute("SELECT night, kind FROM feed_nights WHERE court_id = 'ca9' ORDER BY id").fetchall()
+        assert nights == [("2026-03-03", "none"), ("2026-03-05", "none"), ("2026-03-06", "none")]
+
+
+def test_requests_queued_through_a_re_login_leave_with_the_new_token(tmp_path):
+    sandbox = start_sandbox(tmp_path / "sandbox", courts=("cand",), cases=12, seed=9)
+    with _stopping(sandbox):
+        slow = {"per_court_per_second": 4.0, "global_per_second": 10.0, "per_court_concurrency": 1}
+        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"rate": slow})
+        tail = LogTail(sandbox)
+        proc = work.spawn()
+        assert wait_for(lambda: tail.count("DktRpt") >= 2, 120), "the harvest never reached the dockets"
+        sandbox.expire_tokens()
+        assert proc.wait(timeout=180) == 0, proc.output_files[1].read_text()[-2000:]
+        log = tail.poll()
+        logins = [i for i, r in enumerate(log) if r["endpoint"] == "cso-auth"]
+        assert len(logins) == 2, "the night's login and one re-login after the expiry"
+        after = [r for r in log[logins[1] + 1:] if r["endpoint"] == "DktRpt"]
+        refused = [r for r in after if not r["billable_pages"]]
+        # At most the request in flight when the new token came can still carry the old one.
+        assert len(refused) <= 1, f"{len(refused)} reports sent with the expired token after the re-login"
+        with work.connect() as conn:
+            assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 12

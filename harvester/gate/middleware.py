@@ -322,8 +322,14 @@ class GateMiddleware:
             refused = await self._hold_in_ledger(request, court, reservation)
             if refused is not None:
                 return refused
-        for hook in self.before_send:
-            await hook(request)
+        try:
+            for hook in self.before_send:
+                await hook(request)
+        except BaseException:
+            self.limiter.release(court)
+            self.budget.cancel(reservation)
+            await self._release_hold(request)
+            raise
         self._held[id(request)] = (court, reservation)
         request.meta[META_SENT_AT] = sent_at
         self._inc("gate/sent")

@@ -116,6 +116,13 @@ class Harvest(SharedInSettings):
         return FeedNightItem(court, self.night(now).isoformat(),
                              {"fetched_at": now, "run_id": self.run_id, "http_status": status, **verdict})
 
+    def no_feed_items(self) -> list[dict[str, Any]]:
+        """``feed`` items for the watched courts that publish no feed (kind ``none``), one each tonight."""
+        now, with_feed = self.clock.now(), set(self.rss_courts())
+        return [{"item": "feed", "court": court, "night": self.night(now).isoformat(), "fetched_at": now,
+                 "run_id": self.run_id, "kind": "none", "outcome": "none", "message": "the court lookup lists no feed"}
+                for court in self.courts if court not in with_feed]  # fmt: skip
+
     def claim(self, court: str, pacer_case_id: str) -> bool:
         """Take a case for tonight; False when it is already being fetched (one case, one fetch)."""
         key = (court, str(pacer_case_id))
@@ -224,7 +231,7 @@ class Harvest(SharedInSettings):
         ).fetchall()
         numbers = [int(n) for (n,) in rows if n and str(n).isdigit()]
         if rows and len(numbers) == len(rows):
-            return None, min(numbers)
+            return since, min(numbers)
         return since, numbered_from
 
     def _nights_since(self, stamp: str | None, now: datetime) -> int:
@@ -252,19 +259,19 @@ def incremental_filter(state: cases.CaseState, numbers_every_entry: bool) -> tup
     """(entered since, documents numbered from) for a report of only what is new.
 
     Where the court numbers every entry, ``documents_numbered_from_`` = last number + 1
-    asks for exactly the new entries. Otherwise an Entered-date filter: entries entered
+    asks for exactly the new entries (with the date filter below, which they all pass).
+    Otherwise only an Entered-date filter: entries entered
     after the last report was fetched carry a date entered on or after the court's date
     at that instant, so that date (taken in the westernmost courts' zone, never later
     than the court's own) is the first one to ask for. Starting the day after the last
     entry's date would miss entries entered later on that same day; the day itself is
     asked again, and the store's natural keys keep its entries from doubling.
     """
-    if numbers_every_entry and state.last_document_number is not None:
-        return None, state.last_document_number + 1
     fetched = _instant(state.last_harvested_at)
-    if fetched is None:
-        return _day(state.last_entry_date_entered), None
-    return fetched.astimezone(WESTERNMOST).date(), None
+    since = fetched.astimezone(WESTERNMOST).date() if fetched else _day(state.last_entry_date_entered)
+    if numbers_every_entry and state.last_document_number is not None:
+        return since, state.last_document_number + 1  # both filters hold for every new entry
+    return since, None
 
 
 def night_of(window: Window, moment: datetime) -> date:

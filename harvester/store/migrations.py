@@ -316,7 +316,7 @@ CREATE TABLE feed_nights (
     kind TEXT NOT NULL CHECK (kind IN ('none', 'all', 'partial', 'failing')),
     entry_types TEXT,                   -- JSON list: what a partial feed carries
     http_status INTEGER,
-    outcome TEXT NOT NULL,              -- ok, stale, failed
+    outcome TEXT NOT NULL,              -- ok, stale, failed; none for a court without a feed
     newest_item_at TEXT,
     oldest_item_at TEXT,                -- the feed reaches back to here (about 24 hours)
     newest_item_age_hours REAL,
