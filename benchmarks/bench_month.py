@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nights", type=int, default=30)
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--courts", type=int, default=len(MONTH_COURTS), help=f"how many of {len(MONTH_COURTS)} courts")
+    parser.add_argument("--budgets", default="defaults,generous", help="which runs: defaults, generous or both")
     parser.add_argument("--workdir", default=None, help="keep databases and logs here (default: a temporary directory)")
     parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
@@ -248,16 +249,21 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seeds takes integers separated by commas")
     if not 1 <= args.courts <= len(MONTH_COURTS) or args.nights < 1 or args.cases < 1:
         parser.error(f"--courts must be 1..{len(MONTH_COURTS)}; --nights and --cases at least 1")
+    budgets = {"defaults": None, "generous": GENEROUS_BUDGET}
+    chosen = [b.strip() for b in args.budgets.split(",") if b.strip()]
+    if not chosen or any(b not in budgets for b in chosen):
+        parser.error("--budgets takes defaults, generous or both, separated by a comma")
     courts = _pick_courts(args.courts)
     root = Path(args.workdir or tempfile.mkdtemp(prefix="bench-month-"))
-    results: dict[str, dict[int, dict]] = {"defaults": {}, "generous": {}}
+    results: dict[str, dict[int, dict]] = {label: {} for label in chosen}
     for seed in seeds:
         scenario = MonthScenario(seed, nights=args.nights, cases=args.cases, courts=courts)
         plan = scenario.describe()
         print(f"seed {seed}: {args.cases} cases ({plan['new_cases']} new in the month) in {len(courts)} courts, "
               f"{args.nights} nights; feeds {dict(Counter(f['kind'] for f in plan['feeds'].values()))}; "
               f"events {plan['events']}", flush=True)  # fmt: skip
-        for label, budget in (("defaults", None), ("generous", GENEROUS_BUDGET)):
+        for label in chosen:
+            budget = budgets[label]
             print(f"  {label} budget:", flush=True)
             result = run_month(scenario, root / f"seed{seed}-{label}", budget, log=lambda line: print(line, flush=True))
             results[label][seed] = result
