@@ -164,7 +164,8 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
                 case_nights_by_kind[kind] += 1
             for key in agreement.stale:
                 stale_by_kind[truth[key]["feed"]] += 1
-            if first_done is None and all(k in db for k in initial):
+            first_fetched = sum(k in db for k in initial)
+            if first_done is None and first_fetched == len(initial):
                 first_done = night + 1
             spent = sum(r["cost"] for r in records)
             row = {
@@ -191,9 +192,11 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
         "ideal_pages": ideal,
         "billed_over_ideal": round(billed / ideal, 3) if ideal else None,
         "first_harvest_nights": first_done,
+        "first_harvest_cases": [first_fetched, len(initial)],
         "outside_window": sum(n["outside_window"] for n in per_night),
         "runs_over_budget": sum(n["over_budget"] for n in per_night),
         "quarter_spent": round(sum(r["cost"] for r in records), 2),
+        "quarter_over_budget": sum(r["cost"] for r in records) > (budget or SHIPPED_BUDGET)["quarter_dollars"] + 1e-9,
         "logins_per_night": [n["logins"] for n in per_night],
         "exits": dict(Counter(n["exit"] for n in per_night)),
         "nights": per_night,
@@ -210,6 +213,11 @@ def _staleness(result: dict) -> str:
     return ", ".join(parts)
 
 
+def _first(result: dict) -> str:
+    nights = result["first_harvest_nights"]
+    return f"done after {nights} night(s)" if nights else "not done in the month"
+
+
 def report(label: str, result: dict) -> list[str]:
     """The printed lines of one run."""
     f = result["final"]
@@ -220,9 +228,10 @@ def report(label: str, result: dict) -> list[str]:
         f"    stale case-nights by feed kind: {_staleness(result)}",
         f"    billed pages {result['billed_pages']} (ledger {result['ledger_pages']}) vs ideal {result['ideal_pages']}: "
         f"ratio {result['billed_over_ideal']}",
-        f"    first harvest done after {result['first_harvest_nights'] or 'not done in the month'} night(s); "
+        f"    first harvest: {_first(result)}; "
         f"requests outside the window {result['outside_window']}; runs over budget {result['runs_over_budget']}; "
-        f"spent ${result['quarter_spent']:.2f}",
+        f"quarter over budget: {result['quarter_over_budget']}; spent ${result['quarter_spent']:.2f}; night-0 cases "
+        f"fetched at least once: {result['first_harvest_cases'][0]}/{result['first_harvest_cases'][1]}",
         f"    logins per night: min {min(logins)} max {max(logins)} (nights with 0: {logins.count(0)}, with >1: "
         f"{sum(n > 1 for n in logins)}); exit codes {result['exits']}",
     ]
