@@ -8,8 +8,9 @@ SQLite) runs once a night while the sandbox clock moves from night to night. It 
 twice per seed: with the shipped defaults (budget, window, refresh_days: nothing of
 the [budget], [window] or [watch] sections is set) and with a generous budget. Only
 [rate] is set, to the limits the project itself uses against a sandbox ([sandbox]
-per_court_per_second and global_per_second): the shipped 0.33 requests a second
-would make a month of nights take hours of real time.
+per_court_per_second and global_per_second) and backoff_seconds to 1: the shipped
+0.33 requests a second and 5 s first retry would make a month of nights take hours of
+real time (failing feeds are retried every night).
 
 The watch list: every case that exists on night 0, and each new case from the night
 after its filing (a researcher adding it to the config). Measured from the outside
@@ -48,7 +49,8 @@ from harvester.sandbox.clock import CHICAGO  # noqa: E402
 from harvester.sandbox.courts import LOOKUP_PATH, load_courts  # noqa: E402
 from harvester.sandbox.month import MONTH_COURTS, MonthScenario  # noqa: E402
 
-SANDBOX_RATE = {"per_court_per_second": 10.0, "global_per_second": 50.0}  # docs/configuration.md [sandbox]
+# docs/configuration.md [sandbox] rates, and a 1 s first retry instead of 5 s: failing feeds retry every night.
+SANDBOX_RATE = {"per_court_per_second": 10.0, "global_per_second": 50.0, "backoff_seconds": 1.0}
 SHIPPED_BUDGET = {"run_dollars": 3.0, "quarter_dollars": 30.0}  # docs/configuration.md [budget] defaults
 GENEROUS_BUDGET = {"run_dollars": 1000.0, "quarter_dollars": 100000.0}
 PAID_ENDPOINTS = ("DktRpt", "CaseSummary")
@@ -164,7 +166,8 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
                 case_nights_by_kind[kind] += 1
             for key in agreement.stale:
                 stale_by_kind[truth[key]["feed"]] += 1
-            if first_done is None and all(k in db for k in initial):
+            first_fetched = sum(k in db for k in initial)
+            if first_done is None and first_fetched == len(initial):
                 first_done = night + 1
             spent = sum(r["cost"] for r in records)
             row = {
@@ -191,9 +194,11 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
         "ideal_pages": ideal,
         "billed_over_ideal": round(billed / ideal, 3) if ideal else None,
         "first_harvest_nights": first_done,
+        "first_harvest_cases": [first_fetched, len(initial)],
         "outside_window": sum(n["outside_window"] for n in per_night),
         "runs_over_budget": sum(n["over_budget"] for n in per_night),
         "quarter_spent": round(sum(r["cost"] for r in records), 2),
+        "quarter_over_budget": sum(r["cost"] for r in records) > (budget or SHIPPED_BUDGET)["quarter_dollars"] + 1e-9,
         "logins_per_night": [n["logins"] for n in per_night],
         "exits": dict(Counter(n["exit"] for n in per_night)),
         "nights": per_night,
@@ -210,6 +215,11 @@ def _staleness(result: dict) -> str:
     return ", ".join(parts)
 
 
+def _first(result: dict) -> str:
+    nights = result["first_harvest_nights"]
+    return f"done after {nights} night(s)" if nights else "not done in the month"
+
+
 def report(label: str, result: dict) -> list[str]:
     """The printed lines of one run."""
     f = result["final"]
@@ -220,9 +230,10 @@ def report(label: str, result: dict) -> list[str]:
         f"    stale case-nights by feed kind: {_staleness(result)}",
         f"    billed pages {result['billed_pages']} (ledger {result['ledger_pages']}) vs ideal {result['ideal_pages']}: "
         f"ratio {result['billed_over_ideal']}",
-        f"    first harvest done after {result['first_harvest_nights'] or 'not done in the month'} night(s); "
+        f"    first harvest: {_first(result)}; "
         f"requests outside the window {result['outside_window']}; runs over budget {result['runs_over_budget']}; "
-        f"spent ${result['quarter_spent']:.2f}",
+        f"quarter over budget: {result['quarter_over_budget']}; spent ${result['quarter_spent']:.2f}; night-0 cases "
+        f"fetched at least once: {result['first_harvest_cases'][0]}/{result['first_harvest_cases'][1]}",
         f"    logins per night: min {min(logins)} max {max(logins)} (nights with 0: {logins.count(0)}, with >1: "
         f"{sum(n > 1 for n in logins)}); exit codes {result['exits']}",
     ]
@@ -239,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nights", type=int, default=30)
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--courts", type=int, default=len(MONTH_COURTS), help=f"how many of {len(MONTH_COURTS)} courts")
+    parser.add_argument("--hang-seconds", type=float, default=None, help="how long a 'timeout' feed hangs (default 15)")
+    parser.add_argument("--budgets", default="defaults,generous", help="which runs: defaults, generous or both")
     parser.add_argument("--workdir", default=None, help="keep databases and logs here (default: a temporary directory)")
     parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
@@ -248,16 +261,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seeds takes integers separated by commas")
     if not 1 <= args.courts <= len(MONTH_COURTS) or args.nights < 1 or args.cases < 1:
         parser.error(f"--courts must be 1..{len(MONTH_COURTS)}; --nights and --cases at least 1")
+    budgets = {"defaults": None, "generous": GENEROUS_BUDGET}
+    chosen = [b.strip() for b in args.budgets.split(",") if b.strip()]
+    if not chosen or any(b not in budgets for b in chosen):
+        parser.error("--budgets takes defaults, generous or both, separated by a comma")
     courts = _pick_courts(args.courts)
     root = Path(args.workdir or tempfile.mkdtemp(prefix="bench-month-"))
-    results: dict[str, dict[int, dict]] = {"defaults": {}, "generous": {}}
+    results: dict[str, dict[int, dict]] = {label: {} for label in chosen}
     for seed in seeds:
-        scenario = MonthScenario(seed, nights=args.nights, cases=args.cases, courts=courts)
+        extra = {"hang_seconds": args.hang_seconds} if args.hang_seconds is not None else {}
+        scenario = MonthScenario(seed, nights=args.nights, cases=args.cases, courts=courts, **extra)
         plan = scenario.describe()
         print(f"seed {seed}: {args.cases} cases ({plan['new_cases']} new in the month) in {len(courts)} courts, "
               f"{args.nights} nights; feeds {dict(Counter(f['kind'] for f in plan['feeds'].values()))}; "
               f"events {plan['events']}", flush=True)  # fmt: skip
-        for label, budget in (("defaults", None), ("generous", GENEROUS_BUDGET)):
+        for label in chosen:
+            budget = budgets[label]
             print(f"  {label} budget:", flush=True)
             result = run_month(scenario, root / f"seed{seed}-{label}", budget, log=lambda line: print(line, flush=True))
             results[label][seed] = result

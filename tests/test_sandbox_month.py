@@ -89,7 +89,9 @@ def test_default_month_has_the_size_and_variety_asked_for():
     shared = 0
     for key, case in end.items():
         before = {(e["document_number"], e["date_entered"]) for e in start.get(key, {"entries": []})["entries"]}
-        new_dates = Counter(e["date_entered"] for e in case["entries"] if (e["document_number"], e["date_entered"]) not in before)
+        new_dates = Counter(
+            e["date_entered"] for e in case["entries"] if (e["document_number"], e["date_entered"]) not in before
+        )
         shared += any(n >= 2 for n in new_dates.values())
     assert shared >= 5
     events = plan["events"]
@@ -170,7 +172,11 @@ def _steady_cases(scenario: MonthScenario, sandbox: Sandbox):
     night = scenario.night_of(sandbox.clock.timestamp())
     outage = scenario.events["court_5xx"]
     now = sandbox.clock.timestamp()
-    return [c for c in scenario.cases if c.filed_ts <= now and not (c.court.court_id == outage["court"] and night == outage["night"])]
+    return [
+        c
+        for c in scenario.cases
+        if c.filed_ts <= now and not (c.court.court_id == outage["court"] and night == outage["night"])
+    ]
 
 
 def test_every_served_docket_equals_the_truth_after_parsing(month):
@@ -348,7 +354,11 @@ def test_one_court_answers_5xx_for_one_night(tmp_path, seed):
         case = next(c for c in scenario.by_court(outage["court"]) if c.filed_ts <= now)
         form = report_fields({"pacer_case_id": case.pacer_case_id, "case_number": case.case_number})
         if case.kind == "appellate":
-            reply = client.get(client.court_url(case.court.court_id, f"{case.court.servlet_path}?servlet=CaseSummary.jsp&caseNum={case.case_number}"))
+            reply = client.get(
+                client.court_url(
+                    case.court.court_id, f"{case.court.servlet_path}?servlet=CaseSummary.jsp&caseNum={case.case_number}"
+                )
+            )
         else:
             reply = client.docket(case.court.court_id, form)
         assert 500 <= reply.status <= 599
@@ -365,7 +375,9 @@ def _truth_case(entries, parties=(("A Corp", "Plaintiff"),), name="A v. B"):
         "feed": "all",
         "metadata": {"docket_number": "1:26-cv-00001", "case_name": name},
         "parties": [{"name": n, "type": t} for n, t in parties],
-        "entries": [{"document_number": n, "date_filed": d, "date_entered": d, "description": text} for n, d, text in entries],
+        "entries": [
+            {"document_number": n, "date_filed": d, "date_entered": d, "description": text} for n, d, text in entries
+        ],
     }
 
 
@@ -379,9 +391,24 @@ def test_agreement_counts_fields_parties_and_entries():
             "metadata": {"docket_number": "1:26-cv-00001", "case_name": "A  v.  B"},  # white space does not matter
             "parties": [{"name": "A Corp", "type": "Plaintiff"}, {"name": "Ghost", "type": "Defendant"}],
             "entries": [
-                {"document_number": "1", "date_filed": "2026-01-05", "date_entered": "2026-01-05", "description": "COMPLAINT"},
-                {"document_number": "2", "date_filed": "2026-01-06", "date_entered": "2026-01-06", "description": "ORDER"},
-                {"document_number": "3", "date_filed": "2026-01-07", "date_entered": "2026-01-07", "description": "GONE"},
+                {
+                    "document_number": "1",
+                    "date_filed": "2026-01-05",
+                    "date_entered": "2026-01-05",
+                    "description": "COMPLAINT",
+                },
+                {
+                    "document_number": "2",
+                    "date_filed": "2026-01-06",
+                    "date_entered": "2026-01-06",
+                    "description": "ORDER",
+                },
+                {
+                    "document_number": "3",
+                    "date_filed": "2026-01-07",
+                    "date_entered": "2026-01-07",
+                    "description": "GONE",
+                },
             ],
         }
     }
@@ -392,7 +419,10 @@ def test_agreement_counts_fields_parties_and_entries():
     # The edited entry is present but wrong; the entry the court does not show is extra.
     assert (result.entries_ok, result.entries_total, result.entries_present) == (1, 4, 2)
     assert compare(db, truth, ["cand/2"]).cases == 1
-    perfect = compare({k: {"metadata": v["metadata"], "parties": v["parties"], "entries": v["entries"]} for k, v in truth.items()}, truth)
+    perfect = compare(
+        {k: {"metadata": v["metadata"], "parties": v["parties"], "entries": v["entries"]} for k, v in truth.items()},
+        truth,
+    )
     assert perfect.stale == [] and perfect.entries_pct == perfect.parties_pct == perfect.metadata_pct == 100.0
 
 

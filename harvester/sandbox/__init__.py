@@ -27,8 +27,8 @@ from .clock import TIMEZONE_NAME, SandboxClock
 from .content import load_real_cases
 from .courts import DATA_DIR, LOOKUP_PATH, Catalog, load_courts
 from .faults import FaultInjector, FaultRule
-from .month import MonthScenario
 from .login import Account, LoginService, LoginSettings, default_accounts
+from .month import MonthScenario
 from .requestlog import LOG_NAME, RequestLog, RequestLogWriter
 from .server import HTTPServer
 from .synthetic import DEFAULT_SYNTHETIC_COURTS, SyntheticCourts, SyntheticSettings

@@ -71,7 +71,11 @@ def _norm(value) -> str:
 
 
 def _entry_key(entry: dict) -> tuple[str, str, str]:
-    return (_norm(entry.get("document_number")), _norm(entry.get("date_filed"))[:10], _norm(entry.get("date_entered"))[:10])
+    return (
+        _norm(entry.get("document_number")),
+        _norm(entry.get("date_filed"))[:10],
+        _norm(entry.get("date_entered"))[:10],
+    )
 
 
 def load_database(db_path: str | Path) -> dict[str, dict]:

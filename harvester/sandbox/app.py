@@ -28,10 +28,10 @@ from .content import RealCase, real_feed
 from .courts import Catalog, Court
 from .faults import FaultError, FaultInjector, FaultPlan
 from .login import LoginService
+from .month import DOCKET_ENDPOINTS, MonthCase, MonthScenario, dump_truth
 from .reports import QueryError, encode_page, error_page, finish, parse_appellate_query, parse_query
 from .requestlog import mask_params
 from .server import Request, Response
-from .month import DOCKET_ENDPOINTS, MonthCase, MonthScenario, dump_truth
 from .synthetic import DAY, SyntheticCase, SyntheticCourts
 
 JSON = "application/json"

@@ -34,10 +34,10 @@ from __future__ import annotations
 import json
 import random
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from typing import Iterable
 
 from ..parsers.receipt import billable_pages
 from .clock import CHICAGO, parse_time
@@ -179,7 +179,7 @@ class MonthCase(SyntheticCase):
         seen = [e for e in self.edits.get(k, ()) if e[0] <= now_ts]
         return seen[-1] if seen else None
 
-    def at(self, now_ts: float) -> "MonthCase":
+    def at(self, now_ts: float) -> MonthCase:
         """The case as its header reads at ``now_ts`` (judge, termination)."""
         judge, terminated = self.judge, self.date_terminated
         if self.reassigned and self.reassigned[0] <= now_ts:
@@ -200,7 +200,10 @@ class MonthCase(SyntheticCase):
             return short, f"SEALED DOCUMENT. {stamp}"
         if edit[1] == "struck":
             return short, f"STRICKEN pursuant to order of the Court. {text} {stamp}"
-        return short, f"{text.replace(' filed by ', ' (corrected) filed by ', 1).replace(' Filed by ', ' (corrected) Filed by ', 1)} {stamp}"
+        return (
+            short,
+            f"{text.replace(' filed by ', ' (corrected) filed by ', 1).replace(' Filed by ', ' (corrected) Filed by ', 1)} {stamp}",
+        )
 
     def category(self, entry: Entry) -> str:
         """The entry's RSS type."""
@@ -284,12 +287,18 @@ class MonthScenario:
         ts = case.activity[k - case.n_hist]
         if roll < 0.04:
             case.terminated_ts = ts
-            case.special[k] = ("Judgment", f"JUDGMENT entered in favor of the defendant. Case closed. Signed by Judge {case.judge} on {mdy(local_date(ts))}.")
+            case.special[k] = (
+                "Judgment",
+                f"JUDGMENT entered in favor of the defendant. Case closed. Signed by Judge {case.judge} on {mdy(local_date(ts))}.",
+            )
             case.activity = case.activity[: k - case.n_hist + 1]  # nothing after the judgment
         elif roll < 0.08:
             new_judge = _person(rng)
             case.reassigned = (ts, new_judge)
-            case.special[k] = ("Clerk's Notice", f"CLERK'S NOTICE of Reassignment. Case reassigned to Judge {new_judge}.")
+            case.special[k] = (
+                "Clerk's Notice",
+                f"CLERK'S NOTICE of Reassignment. Case reassigned to Judge {new_judge}.",
+            )
         case.edits = {i: e for i, e in case.edits.items() if i < case.n_hist + len(case.activity)}
 
     def _feeds(self) -> dict[str, dict]:
@@ -320,9 +329,15 @@ class MonthScenario:
         n = self.settings.nights
         steady = [c for c, f in sorted(self.feeds.items()) if f["kind"] != "none"]
         return {
-            "token_expiry": {"night": self.rng.randrange(min(1, n - 1), n), "after_docket_reports": self.settings.token_expiry_after},
+            "token_expiry": {
+                "night": self.rng.randrange(min(1, n - 1), n),
+                "after_docket_reports": self.settings.token_expiry_after,
+            },
             "court_5xx": {"night": self.rng.randrange(n), "court": self.rng.choice(steady or sorted(self.feeds))},
-            "late_start": {"night": self.rng.randrange(min(1, n - 1), min(4, n)), "seconds_before_close": self.settings.late_start_seconds},
+            "late_start": {
+                "night": self.rng.randrange(min(1, n - 1), min(4, n)),
+                "seconds_before_close": self.settings.late_start_seconds,
+            },
         }
 
     # ------------------------------------------------------------- time
@@ -375,7 +390,11 @@ class MonthScenario:
                 record.pop("rss_url", None)
             elif not record.get("rss_url"):
                 court = self.courts[court_id]
-                path = f"{court.servlet_path}?servlet=RSSGenerator" if court.kind == "appellate" else "cgi-bin/rss_outside.pl"
+                path = (
+                    f"{court.servlet_path}?servlet=RSSGenerator"
+                    if court.kind == "appellate"
+                    else "cgi-bin/rss_outside.pl"
+                )
                 record["rss_url"] = f"{court.host}/{path}"
         return json.dumps(doc).encode()
 
@@ -454,7 +473,9 @@ class MonthScenario:
         if case.kind != "appellate":
             metadata["assigned_to_str"] = view.judge
         if case.kind == "district" and case.case_type != "cr":
-            metadata.update(cause=case.extra["cause"], nature_of_suit=case.extra["nature"], jurisdiction=case.extra["jurisdiction"])
+            metadata.update(
+                cause=case.extra["cause"], nature_of_suit=case.extra["nature"], jurisdiction=case.extra["jurisdiction"]
+            )
         return {
             "court": case.court.court_id,
             "kind": case.kind,
@@ -528,7 +549,7 @@ class MonthScenario:
 
 def reference_case_name(name: str) -> str:
     """The case name as reference parses write it: "USA v. X" is "United States v. X"."""
-    return "United States v. " + name[len("USA v. "):] if name.startswith("USA v. ") else name
+    return "United States v. " + name[len("USA v. ") :] if name.startswith("USA v. ") else name
 
 
 def reference_party_type(role: str) -> str:
@@ -593,5 +614,8 @@ def dump_truth(scenario: MonthScenario, when: str | datetime | float, keys: Iter
     if keys is not None:
         wanted = set(keys)
         truth = {k: v for k, v in truth.items() if k in wanted}
-    return {"at": datetime.fromtimestamp(_timestamp(when), CHICAGO).isoformat(), "plan": scenario.describe(), "cases": truth}
-
+    return {
+        "at": datetime.fromtimestamp(_timestamp(when), CHICAGO).isoformat(),
+        "plan": scenario.describe(),
+        "cases": truth,
+    }

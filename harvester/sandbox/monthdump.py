@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         if not 0 <= args.night < args.nights:
             raise ValueError(f"--night must be in 0..{args.nights - 1}")
         at = args.at if args.at is not None else scenario.night_start(args.night)
-        out = {"plan": scenario.describe()} if args.plan else dump_truth(scenario, at, args.keys.split(",") if args.keys else None)
+        out = (
+            {"plan": scenario.describe()}
+            if args.plan
+            else dump_truth(scenario, at, args.keys.split(",") if args.keys else None)
+        )
     except ValueError as exc:  # ClockError is a ValueError too
         print(f"error: {exc}", file=sys.stderr)
         return 2
