@@ -129,3 +129,13 @@ def test_coverage_shows_the_court_whose_feed_failed_as_stale(page, base_url, two
     assert sum(r.startswith("NYSB") for r in stale) == nysb > 0, "every nysb case is stale five nights later"
     if os.environ.get("HARVESTER_SCREENSHOTS") == "1":
         page.screenshot(path=str(DOCS_IMG / "coverage.png"))
+
+
+def test_status_prints_the_same_coverage(two_nights, tmp_path):
+    result = subprocess.run([str(HARVESTER), "status", "--db", str(two_nights)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = {line.split(":", 1)[0].strip(): line for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert "Coverage" in result.stdout
+    assert "failed" in lines["nysb"] and "cases" in lines["nysb"]
+    assert "cand" in lines and "failed" not in lines["cand"]

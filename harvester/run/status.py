@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import asdict
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from sqlite_utils import Database
 from harvester.central import CENTRAL
 from harvester.config import Config
 from harvester.gate.window import Window, WindowSpec, format_both
+from harvester.store.coverage import CourtCoverage, court_coverage, coverage_now, format_coverage
 from harvester.store.connection import SchemaError
 from harvester.store.ledger import quarter_bounds, quarter_spend
 
@@ -47,6 +49,7 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
         "runs": [],
         "blocked_courts": [],
         "spend": None,
+        "coverage": None,
     }
     if not path.exists():
         return report
@@ -56,6 +59,9 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
         report["blocked_courts"] = report["runs"][0]["blocked_courts"] if report["runs"] else []
         report["spend"] = _spend(db, now, float(config["budget"]["quarter_dollars"]))
         report["database"].update(_counts(db))
+        refresh_days = int(config["watch"]["refresh_days"])
+        report["coverage"] = {"refresh_days": refresh_days, "courts": [
+            asdict(c) for c in court_coverage(db, coverage_now(db), refresh_days)]}  # fmt: skip
     except sqlite3.OperationalError as exc:
         raise SchemaError(f"{path}: cannot read the harvest tables ({exc}); run `harvester run` to upgrade it") from None
     finally:
@@ -166,8 +172,17 @@ def format_status(report: dict[str, Any], local_tz: tzinfo | None = None) -> str
     blocked = ", ".join(report["blocked_courts"]) or "none"
     lines.append(f"Blocked courts in the last run{f' (#{last})' if last else ''}: {blocked}")
     lines += _runs_table(report["runs"], bool(report["lock"]))
+    lines += _coverage_lines(report.get("coverage"))
     lines.append(f"Log file: {report['log_file']}")
     return "\n".join(lines)
+
+
+def _coverage_lines(coverage: dict[str, Any] | None) -> list[str]:
+    if not coverage or not coverage["courts"]:
+        return []
+    rows = [CourtCoverage(**c) for c in coverage["courts"]]
+    return [f"Coverage (a case is stale after {coverage['refresh_days']} nights without a harvest):",
+            *(f"  {line}" for line in format_coverage(rows))]  # fmt: skip
 
 
 def _database_line(database: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from harvester.store.connection import utc_timestamp
+
 # Numbered district and bankruptcy entries; appellate "numbers" are document ids on some courts.
 _GAPS = """
 SELECT e.case_id,
@@ -104,6 +106,19 @@ class CourtCoverage:
 def coverage_params(now: str, refresh_days: int, court: str = "") -> dict[str, Any]:
     """The named parameters of both queries; ``now`` is a UTC ISO timestamp."""
     return {"now": now, "refresh_days": refresh_days, "court": court}
+
+
+# Real time for a PACER harvest; the sandbox's simulated time (its latest run) for a sandbox one.
+NOW_SQL = """
+SELECT CASE WHEN EXISTS (SELECT 1 FROM runs WHERE mode != 'sandbox') THEN NULL
+            ELSE (SELECT max(coalesce(finished_at, started_at)) FROM runs) END
+"""
+
+
+def coverage_now(db: Database) -> str:
+    """The instant coverage is judged at (see :data:`NOW_SQL`)."""
+    row = db.execute(NOW_SQL).fetchone()
+    return row[0] if row and row[0] else utc_timestamp()
 
 
 def court_coverage(db: Database, now: str, refresh_days: int) -> list[CourtCoverage]:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from harvester.store.connection import utc_timestamp
-from harvester.store.coverage import CASE_COVERAGE_SQL, COURT_COVERAGE_SQL, coverage_params
+from harvester.store.coverage import CASE_COVERAGE_SQL, COURT_COVERAGE_SQL, NOW_SQL, coverage_params
 
 CHANGE_TITLES = {
     "new_case": "New cases", "new_entry": "New entries", "edited_entry": "Edited entries",
@@ -67,9 +67,5 @@ async def coverage(db: Any, refresh_days: int, now: str | None) -> dict[str, Any
 
 
 async def _now(db: Any) -> str:
-    """Real time for a PACER harvest; the sandbox's simulated time (its latest run) for a sandbox one."""
-    rows = (await db.execute("SELECT count(*) FROM runs WHERE mode != 'sandbox'")).rows
-    if rows and rows[0][0]:
-        return utc_timestamp()
-    latest = (await db.execute("SELECT max(coalesce(finished_at, started_at)) FROM runs")).rows
-    return latest[0][0] if latest and latest[0][0] else utc_timestamp()
+    rows = (await db.execute(NOW_SQL)).rows
+    return rows[0][0] if rows and rows[0][0] else utc_timestamp()
