@@ -12,19 +12,11 @@ claims_register, login_page, not_docket, unknown.
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Callable
 
 from ..errors import ParseError
-from . import (
-    appellate,
-    case_numbers,
-    case_query,
-    claims_register,
-    court_lookup,
-    docket_report,
-    rss,
-)
 from .login import is_login_page
 
 __all__ = ["KINDS", "detect_kind", "parse_page"]
@@ -42,24 +34,33 @@ KINDS = (
     "unknown",
 )
 
-_PARSERS: dict[str, Callable[[bytes, str | None], dict]] = {
-    "docket": docket_report.parse,
-    "appellate_docket": appellate.parse,
-    "rss": rss.parse,
-    "case_numbers": case_numbers.parse,
-    "case_query": case_query.parse,
-    "court_lookup": court_lookup.parse,
-    "claims_register": claims_register.parse,
+# Each kind's parser module, imported when a page of that kind first comes: a run
+# over dockets does not pay for compiling the other parsers' patterns.
+_PARSERS: dict[str, str] = {
+    "docket": "docket_report",
+    "appellate_docket": "appellate",
+    "rss": "rss",
+    "case_numbers": "case_numbers",
+    "case_query": "case_query",
+    "court_lookup": "court_lookup",
+    "claims_register": "claims_register",
 }
+
+
+def _parser(kind: str) -> Callable[[bytes, str | None], dict]:
+    return importlib.import_module(f"{__package__}.{_PARSERS[kind]}").parse
 
 _XML_DECLARATION = re.compile(rb"^(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*", re.S)
 _JSON_LOOKUP = re.compile(rb'"(?:login_url|court_id|software_version)"\s*:')
-_HTML = re.compile(rb"(?i)<(?:!doctype\s+html|html|head|body|table|div|form|center|title)\b")
-_APPELLATE = re.compile(rb"NEW SECTION - Case Stub|servlet=CaseSummary\.jsp")
+# The markers are matched in the lower-cased page (the same as matching without
+# case): a pattern that starts with a literal lets the regex engine skip through a
+# big page instead of trying every position.
+_HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|div|form|center|title)\b")
+_APPELLATE = (b"NEW SECTION - Case Stub", b"servlet=CaseSummary.jsp")
 # The report's own heading: "<H2>District of Delaware<BR>Claims Register </H2>".
-_CLAIMS = re.compile(rb"(?i)<h2[^>]*>[^<]*(?:<br\s*/?>[^<]*)?Claims\s+Register")
-_QUERY_MENU = re.compile(rb"(?i)qry(?:Summary|Alias|Attorneys?|Deadlines)\.pl")
-_CASE_SUMMARY = re.compile(rb"(?i)Date\s+of\s+last\s+filing|Case\s+Summary")
+_CLAIMS = re.compile(rb"<h2[^>]*>[^<]*(?:<br\s*/?>[^<]*)?claims\s+register")
+_QUERY_MENU = re.compile(rb"qry(?:summary|alias|attorneys?|deadlines)\.pl")
+_CASE_SUMMARY = (re.compile(rb"date\s+of\s+last\s+filing"), re.compile(rb"case\s+summary"))
 
 
 def _start(data: bytes) -> bytes:
@@ -86,13 +87,16 @@ def detect_kind(data: bytes) -> str:
         return "case_numbers"
     if is_login_page(data):
         return "login_page"
-    if not _HTML.search(data):
+    page_lower = data.lower()
+    if not _HTML.search(page_lower):
         return "unknown"
-    if _APPELLATE.search(data):
+    if any(marker in data for marker in _APPELLATE):
         return "appellate_docket"
-    if _CLAIMS.search(data) or b"No claims found" in data and b"Claims Register" in data:
+    if b"claims" in page_lower and _CLAIMS.search(page_lower):
         return "claims_register"
-    if _QUERY_MENU.search(data) and _CASE_SUMMARY.search(data):
+    if b"No claims found" in data and b"Claims Register" in data:
+        return "claims_register"
+    if _QUERY_MENU.search(page_lower) and any(p.search(page_lower) for p in _CASE_SUMMARY):
         return "case_query"
     return "docket"
 
@@ -115,7 +119,7 @@ def parse_page(data: bytes, court_id: str | None = None) -> dict:
     if kind == "login_page":
         raise ParseError("PACER login page: the session was not logged in", kind="login_page")
     try:
-        record = _PARSERS[kind](data, court_id)
+        record = _parser(kind)(data, court_id)
     except ParseError as exc:
         if not hasattr(exc, "kind"):
             # The docket parser rejects exactly the pages that are not dockets.
