@@ -63,12 +63,15 @@ def export(db_path: str, fmt: str, courts: tuple[str, ...], cases: tuple[str, ..
 @cli.command()
 @click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
               help="Harvest database to rewrite.")  # fmt: skip
-def reparse(db_path: str) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes parsing while this one writes (default: one per core).")  # fmt: skip
+def reparse(db_path: str, jobs: int | None) -> None:
     """Re-parse every archived page with the current parsers and rewrite the derived rows."""
     from .db import open_db
+    from .parse_files import default_jobs
     from .reparse import reparse as reparse_all
 
-    result = reparse_all(open_db(db_path, create=False))
+    result = reparse_all(open_db(db_path, create=False), jobs=jobs or default_jobs())
     for failure in result.failures:
         click.echo(f"failed: {failure}", err=True)
     click.echo(result.summary())
