@@ -6,8 +6,9 @@ JSON lines to a pipe; this process reads the pipes and writes the lines in the
 order of the paths. Files come in batches of bounded total size, so the lines
 waiting for their turn never hold more than about one batch's output. Within a
 batch each worker gets about the same number of bytes (parse time follows page
-size). A worker that dies leaves its files to this process, which parses them
-itself, so no file is lost.
+size). The smallest file of a batch is parsed here before the workers fork, so they
+inherit its parser already imported. A worker that dies leaves its files to this
+process, which parses them itself, so no file is lost.
 
 Without ``fork`` (or with ``jobs=1``, or for a handful of files) it all runs in
 this process.
@@ -104,11 +105,14 @@ def _parallel(
     parse_page: Callable[..., dict],
     jobs: int,
 ) -> Iterator[bytes]:
+    # The smallest file is parsed here before forking: its parser module is then
+    # imported once, here, instead of once in every worker.
+    first = min(batch, key=sizes.__getitem__)
+    done: dict[int, bytes] = {first: _line(paths[first], court, parse_page)}
     workers: dict[int, tuple[int, list[int], list[bytes]]] = {}  # fd -> (pid, share, partial line)
-    for share in _shares(sizes, batch, jobs):
+    for share in _shares(sizes, [i for i in batch if i != first], jobs):
         fd, pid = _fork_worker(paths, share, court, parse_page)
         workers[fd] = (pid, share, [])
-    done: dict[int, bytes] = {}
     position = {fd: 0 for fd in workers}
     next_out = batch[0]
     while workers:

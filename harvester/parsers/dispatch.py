@@ -75,7 +75,7 @@ def _is_binary(data: bytes) -> bool:
 
 def detect_kind(data: bytes) -> str:
     """Name the kind of page ``data`` is, from cheap byte-level markers."""
-    if not data.strip() or _is_binary(data):
+    if not data or data.isspace() or _is_binary(data):
         return "unknown"
     start = _start(data)
     if start[:1] in (b"{", b"["):

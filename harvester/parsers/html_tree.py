@@ -78,7 +78,7 @@ def clean_html_bytes(utf8: bytes) -> bytes:
             data = data.replace(bad, b"")
     if b"<![CDATA[" in data:
         data = _CDATA.sub(b"", data)
-    if data.lstrip().startswith(b"<?xml"):
+    if data[:1].isspace() and data.lstrip()[:5] == b"<?xml" or data.startswith(b"<?xml"):
         data = _XML_DECL.sub(b"", data, count=1)
     if b"</br" in data or b"</BR" in data or b"</Br" in data or b"</bR" in data:
         data = _CLOSING_BR.sub(b"<br>", data)
@@ -93,7 +93,7 @@ def build_tree(utf8: bytes, on_row: Callable[[etree._Element], None] | None = No
     the tree of a huge page small).
     """
     data = clean_html_bytes(utf8)
-    if not data.strip():
+    if not data or data.isspace():
         raise ValueError("empty document")
     if on_row is None:
         root = etree.fromstring(data, _PARSER)
