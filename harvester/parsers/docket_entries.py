@@ -96,7 +96,16 @@ def _has_input_child(cell: etree._Element) -> bool:
 
 
 def _data_cells(row: etree._Element) -> list[etree._Element]:
-    return [c for c in row if c.tag == "td" and not _has_input_child(c)]
+    """The row's ``td`` cells without an ``input`` child (inlined: it runs on every row)."""
+    cells = []
+    for cell in row:
+        if cell.tag == "td":
+            for child in cell:
+                if child.tag == "input":
+                    break
+            else:
+                cells.append(cell)
+    return cells
 
 
 def _doc_id_from_href(href: str) -> str:

@@ -126,11 +126,12 @@ def text_of(el: etree._Element) -> str:
 
 def _walk(el: etree._Element, runs: list[str], cur: list[str]) -> None:
     """Append the text of ``el``'s content to ``cur``/``runs`` (see text_nodes)."""
-    if el.text:
-        cur.append(el.text)
+    text = el.text  # (each read of .text or .tail builds a new string: read once)
+    if text:
+        cur.append(text)
     for child in el:
         tag = child.tag
-        if not isinstance(tag, str):  # comment: splits text nodes, holds none
+        if tag.__class__ is not str:  # comment: splits text nodes, holds none
             if cur:
                 runs.append("".join(cur))
                 cur.clear()
@@ -149,8 +150,9 @@ def _walk(el: etree._Element, runs: list[str], cur: list[str]) -> None:
                 cur.clear()
         else:
             _walk(child, runs, cur)
-        if child.tail:
-            cur.append(child.tail)
+        tail = child.tail
+        if tail:
+            cur.append(tail)
 
 
 def text_nodes(el: etree._Element) -> list[str]:
