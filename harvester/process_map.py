@@ -13,11 +13,15 @@ With ``jobs=1`` the map runs in this process.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 __all__ = ["ordered_map"]
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,7 +46,8 @@ def ordered_map(
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+    start = (os.getpid(), initializer, initargs)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=start) as pool:
         pending: deque = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
@@ -50,3 +55,21 @@ def ordered_map(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _start_worker(parent: int, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
+    """Tie the worker's life to this process's, then run the caller's initializer.
+
+    A parent killed outright (SIGKILL, SIGTERM) runs no cleanup; on Linux the
+    kernel then stops the worker instead of leaving it waiting forever.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the worker ends when its queue breaks
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    if initializer is not None:
+        initializer(*initargs)

@@ -1,8 +1,9 @@
-"""Parsing on every core: the same output, in the same order, as one process gives.
+"""Parsing fast: on every core, with the same output in the same order, and a lean start.
 
 ``harvester parse`` forks workers over batches of files; ``harvester reparse``
 parses in worker processes while the main one writes the database. Both must
-give exactly what the one-process run gives.
+give exactly what the one-process run gives. ``harvester parse`` must not load
+the harvesting stack (Scrapy, Twisted, sqlite-utils, Datasette) at all.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,43 @@ def test_reparse_in_worker_processes_writes_what_one_process_writes(tmp_path, mo
         db.close()
     assert dumps[0] == dumps[1]
     assert dumps[0]["docket_entries"]
+
+
+def test_parse_command_does_not_import_the_harvesting_stack() -> None:
+    district = str(FIXTURES / "dockets" / "district" / "azd.html")
+    probe = (
+        "import sys\n"
+        "from harvester.cli import main\n"
+        f"sys.argv = ['harvester', 'parse', {district!r}, {str(FIXTURES / 'rss_feeds' / 'ca10.xml')!r}]\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    loaded = set(run.stderr.split())
+    assert "harvester.parsers.docket_report" in loaded and "harvester.parsers.rss" in loaded
+    heavy = {"scrapy", "twisted", "sqlite_utils", "datasette", "apscheduler", "pyarrow", "duckdb"}
+    assert not loaded & heavy
+    assert "harvester.parsers.appellate" not in loaded  # a kind that was not met is not imported
+
+
+def test_workers_end_when_their_parent_is_killed() -> None:
+    psutil = pytest.importorskip("psutil")
+    probe = "import time; from harvester.process_map import ordered_map; list(ordered_map(time.sleep, [0.2] * 500, 2))"
+    parent = subprocess.Popen([sys.executable, "-c", probe])
+    try:
+        deadline = time.monotonic() + 60
+        workers: list = []
+        while time.monotonic() < deadline:
+            workers = [p for p in psutil.Process(parent.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+            if len(workers) == 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2
+        time.sleep(1.0)  # the workers are running their initializer by now
+        parent.kill()
+        parent.wait()
+        _, alive = psutil.wait_procs(workers, timeout=20)
+        assert not alive
+    finally:
+        parent.kill()
