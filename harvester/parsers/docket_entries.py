@@ -10,8 +10,8 @@ add ``page_count``/``file_size_*`` and ``attachments``.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from collections.abc import Iterable
 
 from lxml import etree
@@ -239,7 +239,7 @@ class EntryRowDigest:
         self.multi_doc = multi_doc
         self.records: list[dict | None] = []
         # Marks an emptied row with its record's index; random, so no page can forge it.
-        self.mark = f"data-harvester-{secrets.token_hex(6)}"
+        self.mark = f"data-harvester-{os.urandom(6).hex()}"
 
     def _must_keep(self, text: str) -> bool:
         for needle in self._KEEP:
