@@ -8,7 +8,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import HarvesterError, ParseError
+from .errors import HarvesterError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

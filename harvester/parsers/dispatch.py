@@ -50,6 +50,7 @@ _PARSERS: dict[str, str] = {
 def _parser(kind: str) -> Callable[[bytes, str | None], dict]:
     return importlib.import_module(f"{__package__}.{_PARSERS[kind]}").parse
 
+
 _XML_DECLARATION = re.compile(rb"^(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*", re.S)
 _JSON_LOOKUP = re.compile(rb'"(?:login_url|court_id|software_version)"\s*:')
 # The markers are matched in the lower-cased page (the same as matching without
