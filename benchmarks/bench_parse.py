@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,15 +54,24 @@ def _reference_works(python: str) -> bool:
     return probe.returncode == 0
 
 
-def _timed(command: list[str]) -> float:
-    """Wall seconds of one run of ``command`` (output discarded; a failure stops the benchmark)."""
+def _timed(command: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``command`` and its workers (output discarded).
+
+    CPU time, user and system over every process of the run, does not grow when
+    other work shares the machine; wall time does. A failure stops the benchmark.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def whole_process(paths: list[Path], repeat: int, reference_python: str | None) -> tuple[list[float], list[float]]:
-    """(harvester seconds, reference seconds) of each round; the reference list is empty without it."""
+def whole_process(
+    paths: list[Path], repeat: int, reference_python: str | None
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(wall, CPU) of each round for harvester and for the reference (empty without it)."""
     ours_cmd = [*_harvester_command(), "parse", *map(str, paths)]
     ref_cmd = [reference_python, str(REFERENCE_SCRIPT), *map(str, paths)] if reference_python else None
     ours, ref = [], []
@@ -128,14 +138,14 @@ def main() -> int:
     print(f"pages: {len(pages)} ({megabytes:.1f} MB), median of {args.repeat} runs; {os.cpu_count()} cores")
 
     ours, ref = whole_process(paths, args.repeat, reference)
-    ours_s = statistics.median(ours)
-    print(f"whole process, harvester parse: {ours_s:.3f} s ({megabytes / ours_s:.1f} MB/s)")
+    ours_s, ours_cpu = (statistics.median(r[i] for r in ours) for i in (0, 1))
+    print(f"whole process, harvester parse: {ours_s:.3f} s ({megabytes / ours_s:.1f} MB/s), CPU {ours_cpu:.3f} s")
     if ref:
-        ref_s = statistics.median(ref)
+        ref_s, ref_cpu = (statistics.median(r[i] for r in ref) for i in (0, 1))
         ratio = ref_s / ours_s
-        print(f"whole process, juriscraper:     {ref_s:.3f} s ({megabytes / ref_s:.1f} MB/s)")
+        print(f"whole process, juriscraper:     {ref_s:.3f} s ({megabytes / ref_s:.1f} MB/s), CPU {ref_cpu:.3f} s")
         verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        print(f"ratio: {ratio:.1f}x faster (target {TARGET_RATIO:g}x: {verdict})")
+        print(f"ratio: {ratio:.1f}x faster (target {TARGET_RATIO:g}x: {verdict}); CPU time ratio {ref_cpu / ours_cpu:.1f}x")
     else:
         print("reference parser (juriscraper) not installed: no ratio. Install it in a separate venv and pass")
         print("  --reference-python /path/to/venv/bin/python (or set HARVESTER_REFERENCE_PYTHON)")
