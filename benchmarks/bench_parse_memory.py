@@ -1,10 +1,17 @@
-"""Peak memory (and time) of parsing one huge district docket: 100,000 entries.
+"""Peak memory (and time) of parsing one huge district docket, and of reparsing a big archive.
 
 The docket is synthetic but uses CM/ECF's district markup (header table,
 party table with attorneys, entry rows with doc1 links and goDLS handlers,
 receipt). The parse runs in a child process so its ``ru_maxrss`` is its own.
 
+With ``--archive N,...`` it instead builds, for each N, a harvest database whose
+archive holds N docket pages (the shared corpus's district and bankruptcy pages,
+cycled, each copy made distinct and filed as a case of its own), runs
+``harvester reparse`` on it in a child process, and prints that command's summary
+(pages/s, MB/s) and its peak RSS: the peak must stay under the limit whatever N is.
+
     python benchmarks/bench_parse_memory.py [--entries N]
+    python benchmarks/bench_parse_memory.py --archive 1000,10000 [--corpus PATH]
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_MB = 500
+REPARSE_LIMIT_MB = 300
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "pacer" / "dockets"
 
 _HEAD = """<html><head><meta http-equiv="content-type" content="text/html; charset=UTF-8">
 <title>CAND-ECF</title><script type="text/javascript">if (top!=self) {top.location.replace(location.href);}</script>
@@ -120,14 +129,94 @@ def _child(path: str) -> None:
     print(len(record["docket_entries"]), time.perf_counter() - wall, time.process_time() - cpu)
 
 
+def build_archive(db_path: Path, corpus: Path, pages: int) -> int:
+    """A harvest database whose archive holds ``pages`` docket pages; returns their bytes."""
+    sys.path.insert(0, str(ROOT))
+    from harvester.store.connection import open_db
+    from harvester.store.raw_pages import archive_raw_page
+
+    sources = sorted((corpus / "district").glob("*.html")) + sorted((corpus / "bankruptcy").glob("*.html"))
+    bodies = [(p.stem.split("_")[0], p.read_bytes()) for p in sources]
+    db = open_db(db_path)
+    total = 0
+    with db.conn:  # one transaction: 10,000 commits would time the disk, not the parser
+        for n in range(pages):
+            court, body = bodies[n % len(bodies)]
+            data = body + f"<!-- archive copy {n} -->".encode()  # distinct bytes: stored, not deduplicated
+            archive_raw_page(db, data, kind="docket", court_id=court, pacer_case_id=str(100000 + n),
+                             fetched_at="2026-01-05T02:00:00Z")  # fmt: skip
+            total += len(data)
+    db.close()
+    return total
+
+
+def _reparse_in_child(db_path: Path) -> tuple[str, float, float, float]:
+    """(summary line, wall seconds, peak RSS MB of the command, peak MB of it and its workers)."""
+    import psutil
+
+    command = [sys.executable, "-c", "import sys; from harvester.cli import main; sys.argv[0] = 'harvester'; main()"]
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen([*command, "reparse", "--db", str(db_path)], stdout=out,
+                                stderr=subprocess.DEVNULL, text=True, cwd=ROOT)  # fmt: skip
+        tree_peak = 0
+        while proc.poll() is None:  # sampled: the workers' RSS is not in the command's ru_maxrss
+            tree_peak = max(tree_peak, _tree_rss(psutil, proc.pid))
+            time.sleep(0.1)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out.seek(0)
+        summary = out.read().strip().splitlines()[-1]
+    if proc.returncode != 0:
+        raise SystemExit(f"harvester reparse failed with exit code {proc.returncode}")
+    return summary, time.perf_counter() - started, usage.ru_maxrss / 1024, tree_peak / 2**20
+
+
+def _tree_rss(psutil, pid: int) -> int:
+    """Bytes resident in the process and all its descendants now."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def archive_main(sizes: list[int], corpus: Path) -> int:
+    if not (corpus / "district").is_dir():
+        print(f"corpus not found at {corpus}; pass --corpus", file=sys.stderr)
+        return 2
+    worst = 0.0
+    for pages in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            db_path = Path(tmp) / "archive.db"
+            total = build_archive(db_path, corpus, pages)
+            summary, wall, main_mb, tree_mb = _reparse_in_child(db_path)
+        worst = max(worst, tree_mb)
+        print(f"archive of {pages:,} docket pages ({total / 1e6:.0f} MB of HTML):")
+        print(f"  {summary}")
+        print(f"  whole process {wall:.1f} s; peak RSS {main_mb:.0f} MB (the command),"
+              f" {tree_mb:.0f} MB (with its workers; limit {REPARSE_LIMIT_MB} MB)")  # fmt: skip
+    return 0 if worst < REPARSE_LIMIT_MB else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--entries", type=int, default=100_000)
+    ap.add_argument("--archive", help="comma-separated archive sizes in pages: benchmark reparse instead")
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(args.child)
         return 0
+    if args.archive:
+        return archive_main([int(n) for n in args.archive.split(",")], args.corpus)
     data = synthetic_docket(args.entries)
     with tempfile.NamedTemporaryFile(suffix=".html", delete=False) as fh:
         fh.write(data)

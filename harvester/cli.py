@@ -24,35 +24,23 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--court", help="CM/ECF court id (e.g. cand) for pages that do not name their court.")
-def parse(paths: tuple[str, ...], court: str | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes parsing at once (default: one per core). The output order is the same.")  # fmt: skip
+def parse(paths: tuple[str, ...], court: str | None, jobs: int | None) -> None:
     """Parse saved CM/ECF pages and write one JSON object per file to stdout.
 
     Each line has "source" (the path as given), "kind" (detected) and the parsed
     fields, or "error" with the reason when the page cannot be parsed.
     """
+    from harvester.parse_files import default_jobs, parse_files
     from harvester.parsers import parse_page
 
     # Bytes, so a non-UTF-8 locale cannot make a court's accented name fatal.
     out = sys.stdout.buffer
-    for path in paths:
-        line = json.dumps(_parse_one(path, court, parse_page), ensure_ascii=False) + "\n"
-        out.write(line.encode("utf-8"))
+    out.flush()  # nothing buffered may be copied into the worker processes
+    for line in parse_files(list(paths), court, parse_page, jobs or default_jobs()):
+        out.write(line)
         out.flush()
-
-
-def _parse_one(path: str, court: str | None, parse_page) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return {"source": path, "kind": "unreadable", "error": f"cannot read file: {exc.strerror or exc}"}
-    try:
-        record = parse_page(data, court_id=court)
-    except ParseError as exc:
-        return {"source": path, "kind": getattr(exc, "kind", "unknown"), "error": str(exc)}
-    except Exception as exc:  # a parser bug must not stop the other files
-        return {"source": path, "kind": "unknown", "error": f"parser failure: {type(exc).__name__}: {exc}"}
-    return {"source": path, **record}
 
 
 @cli.command()
@@ -107,12 +95,15 @@ def _export_parquet(db: Any, out_dir: str | None, since_run: int | None, filtere
 @cli.command()
 @click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
               help="Harvest database to rewrite.")  # fmt: skip
-def reparse(db_path: str) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes parsing while this one writes (default: one per core).")  # fmt: skip
+def reparse(db_path: str, jobs: int | None) -> None:
     """Re-parse every archived page with the current parsers and rewrite the derived rows."""
+    from harvester.parse_files import default_jobs
     from harvester.store.connection import open_db
     from harvester.store.reparse import reparse as reparse_all
 
-    result = reparse_all(open_db(db_path, create=False))
+    result = reparse_all(open_db(db_path, create=False), jobs=jobs or default_jobs())
     for failure in result.failures:
         click.echo(f"failed: {failure}", err=True)
     click.echo(result.summary())

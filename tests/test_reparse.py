@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -192,4 +193,15 @@ def test_cli_reparse_prints_counts(tmp_path):
     run = subprocess.run([str(HARVESTER), "reparse", "--db", str(tmp_path / "pacer.db")],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "reparsed 0 pages: 0 cases (0 entries), 0 RSS pages (0 items), 0 court lookups; 0 failed, 0 skipped"
+    counts, speed = run.stdout.strip().rsplit("; ", 1)
+    assert counts == "reparsed 0 pages: 0 cases (0 entries), 0 RSS pages (0 items), 0 court lookups; 0 failed, 0 skipped"
+    assert re.fullmatch(r"\d+\.\d s, 0 pages/s, 0\.0 MB/s", speed), speed
+
+
+def test_reparse_counts_pages_and_bytes_parsed(db):
+    data = page("district", "cand_3")
+    store_docket(db, "cand", "1", reference("district", "cand_3"), raw=data)
+    result = reparse(db)
+    assert (result.parsed_pages, result.parsed_bytes) == (1, len(strip_login(data)))
+    assert result.seconds > 0
+    assert re.search(r"\d pages/s, \d+\.\d MB/s$", result.summary())

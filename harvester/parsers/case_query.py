@@ -36,11 +36,16 @@ _RELATED = re.compile(r"Related case: (.*)")
 _SKIPPED_JUDGE_LINE = re.compile(r"(panel [2-3]$|Probation)")
 _LABEL_NAMES = {
     "date_of_last_filing": "date_last_filing",
-    "judge": "assigned_to_str",
     "plan_confirmed": "date_plan_confirmed",
     "debtor_discharged": "date_debtor_dismissed",
     "joint_debtor_discharged": "date_joint_debtor_dismissed",
 }
+# The judge's label carries the judge's rank: "Judge:", "Chief Judge:", "Chief
+# Bankruptcy Judge:", "U.S. Magistrate Judge:"... all name the assigned judge.
+_JUDGE_LABEL = re.compile(
+    r"(?:(?:chief|senior|acting|visiting|presiding|recalled|retired|u\.s\.|united_states|us"
+    r"|district|bankruptcy|magistrate)_)*judge"
+)
 
 
 @dataclass
@@ -90,7 +95,8 @@ def _label_value(bold: etree._Element) -> tuple[str, str | None] | None:
     if not label.endswith(":"):
         return None
     key = label.lower().replace(" ", "_").replace("\xa0", "_").replace("(", "").replace(")", "")
-    key = _LABEL_NAMES.get(key.rstrip(":"), key.rstrip(":"))
+    key = key.rstrip(":")
+    key = "assigned_to_str" if _JUDGE_LABEL.fullmatch(key) else _LABEL_NAMES.get(key, key)
     value = (bold.tail or "").strip().lstrip(":").strip()
     if key.startswith("date_"):
         return key, parse_date(value) if value else None

@@ -17,25 +17,11 @@ entry document lists (:mod:`.acms_json`) and court lookup snapshots.
 
 from __future__ import annotations
 
+import importlib
 import re
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import ParseError
-from . import (
-    acms_attachments,
-    acms_docket,
-    appellate,
-    appellate_attachment_page,
-    attachment_page,
-    case_numbers,
-    case_query,
-    claims_register,
-    confirmation_page,
-    court_lookup,
-    docket_report,
-    free_opinion_report,
-    rss,
-)
 from .acms_json import acms_kind
 from .login import is_login_page
 
@@ -56,42 +42,51 @@ KINDS = (
     "unknown",
 )
 
-_PARSERS: dict[str, Callable[[bytes, str | None], dict]] = {
-    "docket": docket_report.parse,
-    "appellate_docket": appellate.parse,
-    "acms_docket": acms_docket.parse,
-    "acms_attachments": acms_attachments.parse,
-    "rss": rss.parse,
-    "case_numbers": case_numbers.parse,
-    "case_query": case_query.parse,
-    "court_lookup": court_lookup.parse,
-    "claims_register": claims_register.parse,
+# Each kind's parser module, imported when a page of that kind first comes: a run
+# over dockets does not pay for compiling the other parsers' patterns.
+_PARSERS: dict[str, str] = {
+    "docket": "docket_report",
+    "appellate_docket": "appellate",
+    "acms_docket": "acms_docket",
+    "acms_attachments": "acms_attachments",
+    "rss": "rss",
+    "case_numbers": "case_numbers",
+    "case_query": "case_query",
+    "court_lookup": "court_lookup",
+    "claims_register": "claims_register",
 }
 
 # Pages about documents rather than cases, each recognised by its own heading
-# (kind, byte test, parser). Tried after the other HTML kinds, before "docket".
-_PageTest = Callable[[bytes], bool]
-_DOCUMENT_PAGES: tuple[tuple[str, _PageTest, Callable[[bytes, str | None], dict]], ...] = (
-    (
-        "appellate_attachment_page",
-        appellate_attachment_page.looks_like_appellate_attachment_page,
-        appellate_attachment_page.parse,
-    ),
-    ("attachment_page", attachment_page.looks_like_attachment_page, attachment_page.parse),
-    ("confirmation_page", confirmation_page.looks_like_confirmation_page, confirmation_page.parse),
-    ("free_opinion_report", free_opinion_report.looks_like_free_opinion_report, free_opinion_report.parse),
+# (kind, module, byte test in that module). Tried after the other HTML kinds, before "docket".
+_DOCUMENT_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("appellate_attachment_page", "appellate_attachment_page", "looks_like_appellate_attachment_page"),
+    ("attachment_page", "attachment_page", "looks_like_attachment_page"),
+    ("confirmation_page", "confirmation_page", "looks_like_confirmation_page"),
+    ("free_opinion_report", "free_opinion_report", "looks_like_free_opinion_report"),
 )
 KINDS += tuple(kind for kind, _, _ in _DOCUMENT_PAGES)
-_PARSERS.update((kind, parser) for kind, _, parser in _DOCUMENT_PAGES)
+_PARSERS.update((kind, module) for kind, module, _ in _DOCUMENT_PAGES)
+
+
+def _module(name: str) -> Any:
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def _parser(kind: str) -> Callable[[bytes, str | None], dict]:
+    return _module(_PARSERS[kind]).parse
+
 
 _XML_DECLARATION = re.compile(rb"^(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*", re.S)
 _JSON_LOOKUP = re.compile(rb'"(?:login_url|court_id|software_version)"\s*:')
-_HTML = re.compile(rb"(?i)<(?:!doctype\s+html|html|head|body|table|div|form|center|title)\b")
-_APPELLATE = re.compile(rb"NEW SECTION - Case Stub|servlet=CaseSummary\.jsp")
+# The markers are matched in the lower-cased page (the same as matching without
+# case): a pattern that starts with a literal lets the regex engine skip through a
+# big page instead of trying every position.
+_HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|div|form|center|title)\b")
+_APPELLATE = (b"NEW SECTION - Case Stub", b"servlet=CaseSummary.jsp")
 # The report's own heading: "<H2>District of Delaware<BR>Claims Register </H2>".
-_CLAIMS = re.compile(rb"(?i)<h2[^>]*>[^<]*(?:<br\s*/?>[^<]*)?Claims\s+Register")
-_QUERY_MENU = re.compile(rb"(?i)qry(?:Summary|Alias|Attorneys?|Deadlines)\.pl")
-_CASE_SUMMARY = re.compile(rb"(?i)Date\s+of\s+last\s+filing|Case\s+Summary")
+_CLAIMS = re.compile(rb"<h2[^>]*>[^<]*(?:<br\s*/?>[^<]*)?claims\s+register")
+_QUERY_MENU = re.compile(rb"qry(?:summary|alias|attorneys?|deadlines)\.pl")
+_CASE_SUMMARY = (re.compile(rb"date\s+of\s+last\s+filing"), re.compile(rb"case\s+summary"))
 
 
 def _start(data: bytes) -> bytes:
@@ -111,7 +106,7 @@ def _json_kind(data: bytes) -> str:
 
 def detect_kind(data: bytes) -> str:
     """Name the kind of page ``data`` is, from cheap byte-level markers."""
-    if not data.strip() or _is_binary(data):
+    if not data or data.isspace() or _is_binary(data):
         return "unknown"
     start = _start(data)
     if start[:1] in (b"{", b"["):
@@ -123,16 +118,19 @@ def detect_kind(data: bytes) -> str:
         return "case_numbers"
     if is_login_page(data):
         return "login_page"
-    if not _HTML.search(data):
+    page_lower = data.lower()
+    if not _HTML.search(page_lower):
         return "unknown"
-    if _APPELLATE.search(data):
+    if any(marker in data for marker in _APPELLATE):
         return "appellate_docket"
-    if _CLAIMS.search(data) or b"No claims found" in data and b"Claims Register" in data:
+    if b"claims" in page_lower and _CLAIMS.search(page_lower):
         return "claims_register"
-    if _QUERY_MENU.search(data) and _CASE_SUMMARY.search(data):
+    if b"No claims found" in data and b"Claims Register" in data:
+        return "claims_register"
+    if _QUERY_MENU.search(page_lower) and any(p.search(page_lower) for p in _CASE_SUMMARY):
         return "case_query"
-    for kind, looks_like, _ in _DOCUMENT_PAGES:
-        if looks_like(data):
+    for kind, module, test in _DOCUMENT_PAGES:
+        if getattr(_module(module), test)(data):
             return kind
     return "docket"
 
@@ -160,7 +158,7 @@ def parse_page(data: bytes, court_id: str | None = None) -> dict:
     if kind == "login_page":
         raise ParseError("PACER login page: the session was not logged in", kind="login_page")
     try:
-        record = _PARSERS[kind](data, court_id)
+        record = _parser(kind)(data, court_id)
     except ParseError as exc:
         if not hasattr(exc, "kind"):
             # The docket parser rejects exactly the pages that are not dockets.

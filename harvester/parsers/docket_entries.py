@@ -10,8 +10,8 @@ add ``page_count``/``file_size_*`` and ``attachments``.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from collections.abc import Iterable
 
 from lxml import etree
@@ -96,7 +96,16 @@ def _has_input_child(cell: etree._Element) -> bool:
 
 
 def _data_cells(row: etree._Element) -> list[etree._Element]:
-    return [c for c in row if c.tag == "td" and not _has_input_child(c)]
+    """The row's ``td`` cells without an ``input`` child (inlined: it runs on every row)."""
+    cells = []
+    for cell in row:
+        if cell.tag == "td":
+            for child in cell:
+                if child.tag == "input":
+                    break
+            else:
+                cells.append(cell)
+    return cells
 
 
 def _doc_id_from_href(href: str) -> str:
@@ -230,7 +239,7 @@ class EntryRowDigest:
         self.multi_doc = multi_doc
         self.records: list[dict | None] = []
         # Marks an emptied row with its record's index; random, so no page can forge it.
-        self.mark = f"data-harvester-{secrets.token_hex(6)}"
+        self.mark = f"data-harvester-{os.urandom(6).hex()}"
 
     def _must_keep(self, text: str) -> bool:
         for needle in self._KEEP:

@@ -114,6 +114,9 @@ def party_rows(root: etree._Element) -> list[PartyRow]:
             el = parent
     if not containers:
         return []
+    if len(containers) == 1:  # the usual case: its own rows, without a walk over every row of the page
+        (container,) = containers
+        return [PartyRow(row) for row in container if row.tag == "tr"]
     return [PartyRow(row) for row in root.iter("tr") if row.getparent() in containers]
 
 

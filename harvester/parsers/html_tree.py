@@ -78,7 +78,7 @@ def clean_html_bytes(utf8: bytes) -> bytes:
             data = data.replace(bad, b"")
     if b"<![CDATA[" in data:
         data = _CDATA.sub(b"", data)
-    if data.lstrip().startswith(b"<?xml"):
+    if _XML_DECL.match(data):  # (anchored: no copy of the page to find out)
         data = _XML_DECL.sub(b"", data, count=1)
     if b"</br" in data or b"</BR" in data or b"</Br" in data or b"</bR" in data:
         data = _CLOSING_BR.sub(b"<br>", data)
@@ -93,7 +93,7 @@ def build_tree(utf8: bytes, on_row: Callable[[etree._Element], None] | None = No
     the tree of a huge page small).
     """
     data = clean_html_bytes(utf8)
-    if not data.strip():
+    if not data or data.isspace():
         raise ValueError("empty document")
     if on_row is None:
         root = etree.fromstring(data, _PARSER)
@@ -126,11 +126,12 @@ def text_of(el: etree._Element) -> str:
 
 def _walk(el: etree._Element, runs: list[str], cur: list[str]) -> None:
     """Append the text of ``el``'s content to ``cur``/``runs`` (see text_nodes)."""
-    if el.text:
-        cur.append(el.text)
+    text = el.text  # (each read of .text or .tail builds a new string: read once)
+    if text:
+        cur.append(text)
     for child in el:
         tag = child.tag
-        if not isinstance(tag, str):  # comment: splits text nodes, holds none
+        if tag.__class__ is not str:  # comment: splits text nodes, holds none
             if cur:
                 runs.append("".join(cur))
                 cur.clear()
@@ -149,8 +150,9 @@ def _walk(el: etree._Element, runs: list[str], cur: list[str]) -> None:
                 cur.clear()
         else:
             _walk(child, runs, cur)
-        if child.tail:
-            cur.append(child.tail)
+        tail = child.tail
+        if tail:
+            cur.append(tail)
 
 
 def text_nodes(el: etree._Element) -> list[str]:

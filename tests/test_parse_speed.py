@@ -1,0 +1,155 @@
+"""Parsing fast: on every core, with the same output in the same order, and a lean start.
+
+``harvester parse`` forks workers over batches of files; ``harvester reparse``
+parses in worker processes while the main one writes the database. Both must
+give exactly what the one-process run gives. ``harvester parse`` must not load
+the harvesting stack (Scrapy, Twisted, sqlite-utils, Datasette) at all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from db_support import DOCKET_FIXTURES, page, table_dump
+from golden_support import FIXTURES
+from harvester import parse_files as parse_files_module
+from harvester import reparse as reparse_module
+from harvester.store.connection import open_db
+from harvester.parse_files import parse_files
+from harvester.parsers import parse_page
+from harvester.process_map import ordered_map
+from harvester.store.reparse import reparse
+from harvester.store.raw_pages import archive_raw_page
+
+EXECUTABLE = Path(sys.executable).with_name("harvester")
+PAGES = sorted(str(p) for p in FIXTURES.glob("dockets/*/*.html")) + [
+    str(FIXTURES / "rss_feeds" / "ca10.xml"),
+    "/nonexistent/page.html",  # unreadable: its error line keeps its place
+    str(FIXTURES / "case_queries" / "alsd.html"),  # refused: an error line
+]
+
+
+def _serial(paths: list[str]) -> list[bytes]:
+    return list(parse_files(paths, None, parse_page, jobs=1))
+
+
+def test_forked_workers_give_the_serial_output_in_order(monkeypatch) -> None:
+    monkeypatch.setattr(parse_files_module, "_MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parse_files_module, "_BATCH_FILES", 7)  # several batches, a short last one
+    expected = _serial(PAGES)
+    assert len(expected) == len(PAGES)
+    assert list(parse_files(PAGES, None, parse_page, jobs=3)) == expected
+    parent = os.getpid()
+
+    def tagged(data: bytes, court_id: str | None = None) -> dict:
+        return {"in_worker": os.getpid() != parent}
+
+    lines = list(parse_files(PAGES, None, tagged, jobs=3))
+    # All but the unreadable file and one file a batch (parsed here before forking).
+    batches = -(-len(PAGES) // 7)
+    assert sum(b'"in_worker": true' in line for line in lines) >= len(PAGES) - 1 - batches
+
+
+def test_a_worker_that_dies_leaves_its_files_to_the_parent(monkeypatch) -> None:
+    monkeypatch.setattr(parse_files_module, "_MIN_PARALLEL_BYTES", 0)
+    parent = os.getpid()
+
+    def dies_in_a_worker(data: bytes, court_id: str | None = None) -> dict:
+        if os.getpid() != parent:
+            os._exit(3)
+        return parse_page(data, court_id)
+
+    assert list(parse_files(PAGES, None, dies_in_a_worker, jobs=2)) == _serial(PAGES)
+
+
+def test_parse_command_jobs_option_keeps_the_output() -> None:
+    command = [str(EXECUTABLE)] if EXECUTABLE.exists() else [sys.executable, "-m", "harvester.cli"]
+    runs = [
+        subprocess.run([*command, "parse", *jobs, *PAGES], capture_output=True, timeout=300, check=True).stdout
+        for jobs in (["-j", "1"], ["-j", "2"], [])
+    ]
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0].count(b"\n") == len(PAGES)
+
+
+def _square(n: int) -> int:
+    if n == 13:
+        raise ValueError("unlucky")
+    return n * n
+
+
+def test_ordered_map_keeps_order_and_raises_the_workers_error() -> None:
+    assert list(ordered_map(_square, range(12), jobs=2, ahead=2)) == [n * n for n in range(12)]
+    with pytest.raises(ValueError, match="unlucky"):
+        list(ordered_map(_square, range(20), jobs=2))
+
+
+def _archive(path: Path) -> None:
+    db = open_db(path)
+    for copy in range(3):
+        for kind, stem, court in DOCKET_FIXTURES:
+            data = page(kind, stem) + f"<!-- copy {copy} -->".encode()
+            archive_raw_page(db, data, kind="docket", court_id=court, pacer_case_id=f"{stem}-{copy % 2}",
+                             fetched_at=f"2026-01-0{copy + 1}T02:00:00Z")  # fmt: skip
+    db.close()
+
+
+def test_reparse_in_worker_processes_writes_what_one_process_writes(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(reparse_module, "_MIN_PARALLEL_PAGES", 1)
+    dumps = []
+    for jobs in (1, 2):
+        path = tmp_path / f"jobs{jobs}.db"
+        _archive(path)
+        db = open_db(path)
+        result = reparse(db, jobs=jobs)
+        assert result.failed == 0 and result.parsed_pages == 3 * len(DOCKET_FIXTURES)
+        dumps.append({t: table_dump(db, t) for t in ("cases", "parties", "attorneys", "docket_entries")})
+        db.close()
+    assert dumps[0] == dumps[1]
+    assert dumps[0]["docket_entries"]
+
+
+def test_parse_command_does_not_import_the_harvesting_stack() -> None:
+    district = str(FIXTURES / "dockets" / "district" / "azd.html")
+    probe = (
+        "import sys\n"
+        "from harvester.cli import main\n"
+        f"sys.argv = ['harvester', 'parse', {district!r}, {str(FIXTURES / 'rss_feeds' / 'ca10.xml')!r}]\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    loaded = set(run.stderr.split())
+    assert "harvester.parsers.docket_report" in loaded and "harvester.parsers.rss" in loaded
+    heavy = {"scrapy", "twisted", "sqlite_utils", "datasette", "apscheduler", "pyarrow", "duckdb"}
+    assert not loaded & heavy
+    assert "harvester.parsers.appellate" not in loaded  # a kind that was not met is not imported
+
+
+def test_workers_end_when_their_parent_is_killed() -> None:
+    psutil = pytest.importorskip("psutil")
+    probe = "import time; from harvester.process_map import ordered_map; list(ordered_map(time.sleep, [0.2] * 500, 2))"
+    parent = subprocess.Popen([sys.executable, "-c", probe])
+    try:
+        deadline = time.monotonic() + 60
+        workers: list = []
+        while time.monotonic() < deadline:
+            workers = [p for p in psutil.Process(parent.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+            if len(workers) == 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2
+        time.sleep(1.0)  # the workers are running their initializer by now
+        parent.kill()
+        parent.wait()
+        _, alive = psutil.wait_procs(workers, timeout=20)
+        assert not alive
+    finally:
+        parent.kill()
