@@ -19,7 +19,7 @@ import pytest
 from db_support import DOCKET_FIXTURES, page, table_dump
 from golden_support import FIXTURES
 from harvester import parse_files as parse_files_module
-from harvester import reparse as reparse_module
+from harvester.store import reparse as reparse_module
 from harvester.store.connection import open_db
 from harvester.parse_files import parse_files
 from harvester.parsers import parse_page
