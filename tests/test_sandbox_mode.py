@@ -21,7 +21,7 @@ from harvest_support import harvester_env, toml_text
 from researcher_support import HARVESTER
 
 from harvester.errors import EXIT_CONFIG
-from harvester.store import ledger
+from harvester.store import ledger, migrations
 from harvester.store.connection import open_db
 from harvester.store.migrations import migrate
 from harvester.web.plugin import SANDBOX_COURT_URL, pacer_case_url
@@ -129,7 +129,7 @@ def test_a_real_harvest_never_writes_into_a_sandbox_database(tmp_path):
 
 def test_the_origin_migration_marks_earlier_sandbox_cases(tmp_path):
     db = open_db(tmp_path / "old.db", migrate=False)
-    migrate(db, target=4)  # a database from before the origin column
+    migrate(db, target=migrations.MIGRATIONS.index(migrations._v6_case_origin))  # from before the origin column
     ledger.start_run(db, mode="sandbox")
     db.execute("INSERT INTO courts (court_id) VALUES ('cand')")
     db.execute("INSERT INTO cases (court_id, pacer_case_id, kind, case_name) VALUES ('cand', '1', 'district', 'A v. B')")

@@ -21,8 +21,9 @@ from harvester import config as config_module
 from harvester.central import CENTRAL
 from harvester.gate.clock import FakeClock
 from harvester.run.harvest import DocketTask, Endpoints, Harvest
-from harvester.run.items import CourtsItem, DocketItem, RequestAudit, RssItem
+from harvester.run.items import CourtsItem, DocketItem, FeedNightItem, RequestAudit, RssItem
 from harvester.run.pipelines import StorePipeline
+from harvester.run.settings import scrapy_settings
 from harvester.store import ledger
 from harvester.store.connection import open_db
 from harvester.store.writer import DatabaseWriter
@@ -47,7 +48,9 @@ def harvest(tmp_path):
 
 
 def crawler_for(spider_cls, harvest: Harvest):
-    crawler = get_crawler(spider_cls, {"HARVEST": harvest, "HARVEST_ORIGIN": "sandbox"})
+    # The run's real settings: a harvest spider refuses to start without the gate.
+    settings = scrapy_settings(harvest.config, clock=harvest.clock, spent_before=lambda _at: 0.0)
+    crawler = get_crawler(spider_cls, {**settings, "HARVEST": harvest, "HARVEST_ORIGIN": "sandbox"})
     crawler.spider = spider_cls.from_crawler(crawler)
     return crawler
 
@@ -104,10 +107,12 @@ def test_a_feed_becomes_an_rss_item_and_is_stored(harvest):
     body = (DATA / "rss" / "almd.xml").read_bytes()
     items = list(crawler.spider.parse_feed(recorded("https://ecf.almd/cgi-bin/rss_outside.pl", body, "almd",
                                                     cls=TextResponse), "almd"))  # fmt: skip
-    assert [type(i) for i in items] == [RequestAudit, RssItem]
+    assert [type(i) for i in items] == [RequestAudit, RssItem, FeedNightItem]
     assert items[1].feed["dockets"] and items[1].follow is False
+    assert items[2].court == "almd" and items[2].fields["kind"] in ("all", "partial")
     store(crawler, items)
     assert harvest.db.execute("SELECT count(*) FROM rss_items").fetchone()[0] > 0
+    assert harvest.db.execute("SELECT count(*) FROM feed_nights WHERE court_id = 'almd'").fetchone()[0] == 1
 
 
 def test_the_court_lookup_becomes_a_courts_item(harvest):

@@ -18,6 +18,7 @@ from gate_servers import LocalServer, sandbox_server
 
 from harvester.errors import ConfigError
 from harvester.gate.tls import (
+    HTTP11_HANDLER,
     describe_tls_error,
     load_ca_bundle,
     ssl_context,
@@ -102,7 +103,8 @@ def test_urllib_context_has_the_same_policy(servers, tmp_path: Path) -> None:
 
 
 def test_settings_and_bundle_errors(tmp_path: Path) -> None:
-    assert tls_settings() == {"DOWNLOAD_VERIFY_CERTIFICATES": True, "DOWNLOAD_TLS_MIN_VERSION": "TLSv1.2"}
+    assert tls_settings() == {"DOWNLOAD_VERIFY_CERTIFICATES": True, "DOWNLOAD_TLS_MIN_VERSION": "TLSv1.2",
+                              "DOWNLOAD_HANDLERS": {"https": HTTP11_HANDLER}}
     with pytest.raises(ConfigError, match="cannot read CA bundle"):
         tls_settings(str(tmp_path / "missing.pem"))
     empty = tmp_path / "empty.pem"

@@ -39,6 +39,7 @@ from zope.interface import implementer
 from harvester.errors import ConfigError, HarvesterError
 
 MIN_TLS = "TLSv1.2"
+HTTP11_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 CA_FILE_SETTING = "HARVESTER_CA_FILE"
 _NAME_MISMATCH = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 _PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
@@ -54,6 +55,9 @@ def tls_settings(ca_file: str | None = None) -> dict[str, Any]:
         "DOWNLOAD_VERIFY_CERTIFICATES": True,
         "DOWNLOAD_TLS_MIN_VERSION": MIN_TLS,
     }
+    # Named, never left to Scrapy's default: without an installed reactor Scrapy 2.19 picks its
+    # experimental aiohttp handler, whose TLS is not the one this policy was checked against.
+    settings["DOWNLOAD_HANDLERS"] = {"https": HTTP11_HANDLER}
     if ca_file:
         load_ca_bundle(ca_file)  # fail now, with a clear message, not at the first request
         settings[CA_FILE_SETTING] = str(ca_file)

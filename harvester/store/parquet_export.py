@@ -240,7 +240,7 @@ def _write_manifest(db: Database, staging: Path, result: ExportResult, origin: s
         "schema_version": schema_version(db),
         "since_run": since_run,
         "runs": {"first": first, "last": last, "count": count},
-        "tables": {t: result.rows(t) for t in dict.fromkeys(f.table for f in result.files)},
+        "tables": {t: result.rows(t) for t in export_tables(db)},  # empty tables too: the schema is the release
         "files": [f.__dict__ for f in result.files],
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
