@@ -98,13 +98,13 @@ def test_docket_page_shows_a_real_docket_in_order(page, base_url, db_path):
     assert reference["docket_number"] in page.locator(".docket-number").inner_text()
     texts = page.locator("table.entries tbody td.text").all_inner_texts()
     expected = [_fold(e["description"]) for e in reference["docket_entries"]]
-    assert [_fold(t)[: len(e)] for t, e in zip(texts, expected)] == expected
     assert len(texts) == len(expected)
+    assert [_fold(t)[: len(e)] for t, e in zip(texts, expected, strict=True)] == expected
     numbers = page.locator("table.entries tbody td.number").all_inner_texts()
     assert [n.strip() for n in numbers] == [str(e.get("document_number") or "") for e in reference["docket_entries"]]
     shown = [_fold(p) for p in page.locator(".party h3").all_inner_texts()]
     assert len(shown) == len(reference["parties"])
-    assert all(_fold(p["name"]) in heading for p, heading in zip(reference["parties"], shown))
+    assert all(_fold(p["name"]) in heading for p, heading in zip(reference["parties"], shown, strict=True))
     assert "Harvest history" in page.content() and "whole docket" in page.content()
     _screenshot(page, "docket-page")
 

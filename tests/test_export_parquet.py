@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from researcher_support import copy_db, harvested_db
 
 duckdb = pytest.importorskip("duckdb", reason="duckdb is a test dependency: pip install -e '.[test]'")

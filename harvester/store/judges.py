@@ -29,7 +29,7 @@ _TITLE_WORDS = (
     "chief", "senior", "magistrate", "bankruptcy", "bkptcy", "district", "circuit", "us", "u.s.",
     "united", "states", "judge", "justice", "hon.", "hon", "honorable", "the",
 )  # fmt: skip
-_TITLE = re.compile(r"^(?:(?:%s)\b\.?\s*)+" % "|".join(re.escape(w) for w in _TITLE_WORDS), re.I)
+_TITLE = re.compile(r"^(?:(?:{})\b\.?\s*)+".format("|".join(re.escape(w) for w in _TITLE_WORDS)), re.I)
 _SPLIT = re.compile(r"\s*(?:;|\band\b|&|/|\n)\s*", re.I)
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 _NOT_NAMES = {"", "unassigned", "none", "n/a", "na", "tbd", "unknown"}
