@@ -27,7 +27,7 @@ from .login import is_login_page
 
 __all__ = ["KINDS", "detect_kind", "parse_page"]
 
-KINDS = (
+KINDS: tuple[str, ...] = (
     "docket",
     "appellate_docket",
     "acms_docket",

@@ -141,7 +141,8 @@ def _select(db: Database, table: str, since: str | None) -> tuple[str, list[Any]
     columns = _columns(db, table)
     names = [c for c, _ in columns]
     quoted = ", ".join(f't."{c}"' for c in names)
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if since is not None:
         where_since, params = _since_clause(table, names, since)
         where.append(where_since)
