@@ -20,6 +20,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -150,14 +151,59 @@ CASE_KEYS = {
 
 @dataclass
 class Config:
-    """Validated configuration: ``sections[section][key]`` plus the watched cases."""
+    """Validated configuration: typed sections plus the watched cases.
 
-    sections: dict[str, dict[str, Any]]
+    ``config["rate"]["per_court_per_second"]`` (mapping access, what most code uses)
+    and ``config.rate.per_court_per_second`` (attribute access) read the same
+    :class:`Section`; a section is read-only, so no code can change a checked value.
+    """
+
+    sections: dict[str, Section]
     cases: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     source: str = "<defaults>"
 
-    def __getitem__(self, section: str) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        self.sections = {name: v if isinstance(v, Section) else Section(name, v) for name, v in self.sections.items()}
+
+    def __getitem__(self, section: str) -> Section:
         return self.sections[section]
+
+    def __getattr__(self, section: str) -> Section:
+        if section.startswith("_"):
+            raise AttributeError(section)
+        try:
+            return self.__dict__["sections"][section]
+        except KeyError:
+            raise AttributeError(section) from None
+
+
+class Section(Mapping[str, Any]):
+    """One ``[section]`` of the configuration: a read-only mapping with attribute access."""
+
+    __slots__ = ("_name", "_values")
+
+    def __init__(self, name: str, values: Mapping[str, Any]) -> None:
+        self._name, self._values = name, dict(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):  # copy/pickle probe for hooks before _values exists
+            raise AttributeError(key)
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(f"[{self._name}] has no key {key}") from None
+
+    def __repr__(self) -> str:
+        return f"Section({self._name!r}, {self._values!r})"
 
 
 def defaults() -> dict[str, dict[str, Any]]:
