@@ -65,9 +65,12 @@ def test_spend_never_exceeds_the_run_cap(tmp_path, sandbox, cap):
         result = harvest(tmp_path, config, sandbox)
         spent = sum(r["cost"] for r in sandbox.request_log.records()[mark:])
         assert spent <= cap + 1e-9, f"night {night}: spent ${spent:.2f} with a ${cap:.2f} cap"
-        assert result.returncode == 4, result.stderr[-2000:]  # budget exhausted: its own exit code
-        assert "budget cap reached" in result.stdout
         cases = sqlite3.connect(tmp_path / "data" / "pacer.db").execute("SELECT count(*) FROM cases").fetchone()[0]
+        if cases < len(sandbox.cases()):
+            assert result.returncode == 4, result.stderr[-2000:]  # budget exhausted: its own exit code
+            assert "budget cap reached" in result.stdout
+        else:  # the money sufficed for the rest: reservations held only in flight spend what they may
+            assert result.returncode == 0, result.stderr[-2000:]
         if cap < 3.0:
             # A docket of unknown size may cost the $3.00 cap: below it nothing is ever risked.
             assert spent == 0 and cases == 0

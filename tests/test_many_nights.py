@@ -16,7 +16,7 @@ import pytest
 from harvest_support import HarvestDir, LogTail, requests_to, start_sandbox, wait_for
 
 from harvester import config as config_module
-from harvester.errors import EXIT_OK, EXIT_PARTIAL
+from harvester.errors import EXIT_BUDGET, EXIT_OK, EXIT_PARTIAL
 from harvester.gate.budget import Budget, BudgetCaps, BudgetRefusal, Quarter
 from harvester.gate.clock import FakeClock
 from harvester.gate.window import CENTRAL, Window, WindowSpec
@@ -25,7 +25,7 @@ from harvester.run.session import SessionMiddleware
 from harvester.store import cases
 from harvester.store.connection import open_db
 from harvester.store.dockets import store_docket
-from harvester.store.rss import covered_since, record_feed_night, store_rss
+from harvester.store.rss import covered_since, record_feed_night
 
 UTC = timezone.utc
 FEED_OK = ("all", [])
@@ -86,10 +86,8 @@ def test_only_a_gap_free_all_entries_feed_read_tonight_stands_in_for_polling(tmp
     harvest.db.conn.commit()
     for case_id in ("1", "2"):
         store_docket(harvest.db, "cand", case_id, _docket([("2026-03-02", "1")]), fetched_at=start)
-    night = CENTRAL.localize(datetime(2026, 3, 3, 19, 30))
-    for day in range(1, 4):  # a good feed each night: no polling
-        _feed(harvest, night.replace(day=3 + day - 1) if day > 1 else night)
-    for day in (4, 5, 6):
+    _feed(harvest, CENTRAL.localize(datetime(2026, 3, 3, 19, 30)))  # read after the first harvest, that night
+    for day in (4, 5, 6):  # a good feed each night: no polling, even when refresh_days (3) is past
         harvest.clock.set(CENTRAL.localize(datetime(2026, 3, day, 19, 0)))
         _feed(harvest, harvest.clock.now())
         assert _plan(harvest) == {}, f"night {day}"
@@ -335,3 +333,22 @@ def test_requests_queued_through_a_re_login_leave_with_the_new_token(tmp_path):
         assert len(refused) <= 1, f"{len(refused)} reports sent with the expired token after the re-login"
         with work.connect() as conn:
             assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 12
+
+
+def test_a_first_harvest_spends_what_the_run_cap_allows(tmp_path):
+    # Fourteen new dockets at about $1-3 each: more than $10. A docket not seen before goes
+    # out only when its worst case ($3.00) fits; the run must not stop while it still would.
+    sandbox = start_sandbox(tmp_path / "sandbox", courts=("cand", "nysb"), cases=14, mean_entries=40, seed=12)
+    with _stopping(sandbox):
+        budget = {"run_dollars": 10.0, "quarter_dollars": 1000.0}
+        rate = {"per_court_per_second": 20.0, "global_per_second": 40.0, "per_court_concurrency": 2}
+        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"budget": budget, "rate": rate})
+        mark = len(requests_to(sandbox))
+        result = work.run()
+        assert result.returncode in (EXIT_OK, EXIT_BUDGET), result.stderr[-2000:]
+        billed = [r for r in requests_to(sandbox)[mark:] if r["endpoint"] == "DktRpt" and r["billable_pages"]]
+        spent = sum(r["cost"] for r in billed)
+        assert spent <= 10.0 + 1e-9
+        if result.returncode == EXIT_BUDGET:  # stopped by the cap: no room was left for one more worst case
+            assert spent > 10.0 - 3.0, f"stopped at ${spent:.2f} with room for another docket"
+        assert len(billed) >= 4

@@ -358,32 +358,33 @@ ALTER TABLE parties ADD COLUMN first_seen_at TEXT;
 ALTER TABLE parties ADD COLUMN terminated_seen_at TEXT;  -- when a report first showed it terminated
 
 -- Nights: an instant belongs to the Central evening before it (18:00-06:00 Central is
--- 23:00/00:00-11:00/12:00 UTC), so shifting UTC by 12 hours gives the night's date.
+-- 23:00/00:00-11:00/12:00 UTC), so shifting UTC by 18 hours gives the night's date
+-- (as the Datasette queries count nights).
 CREATE VIEW changes AS
-SELECT date(c.first_harvested_at, '-12 hours') AS night, 'new_case' AS change, c.id AS case_id, c.court_id,
+SELECT date(c.first_harvested_at, '-18 hours') AS night, 'new_case' AS change, c.id AS case_id, c.court_id,
        c.pacer_case_id, c.docket_number, c.case_name AS detail, c.first_harvested_at AS at
 FROM cases c WHERE c.first_harvested_at IS NOT NULL
 UNION ALL
-SELECT date(e.first_seen_at, '-12 hours'), 'new_entry', c.id, c.court_id, c.pacer_case_id, c.docket_number,
+SELECT date(e.first_seen_at, '-18 hours'), 'new_entry', c.id, c.court_id, c.pacer_case_id, c.docket_number,
        coalesce(e.document_number || ': ', '') || substr(coalesce(e.description, ''), 1, 200), e.first_seen_at
 FROM docket_entries e JOIN cases c ON c.id = e.case_id
 WHERE e.first_seen_at > c.first_harvested_at
 UNION ALL
-SELECT date(v.replaced_at, '-12 hours'), 'edited_entry', c.id, c.court_id, c.pacer_case_id, c.docket_number,
+SELECT date(v.replaced_at, '-18 hours'), 'edited_entry', c.id, c.court_id, c.pacer_case_id, c.docket_number,
        coalesce(e.document_number || ': ', '') || substr(coalesce(e.description, ''), 1, 200), v.replaced_at
 FROM entry_versions v JOIN docket_entries e ON e.id = v.entry_id JOIN cases c ON c.id = v.case_id
 UNION ALL
-SELECT date(p.first_seen_at, '-12 hours'), 'new_party', c.id, c.court_id, c.pacer_case_id, c.docket_number,
+SELECT date(p.first_seen_at, '-18 hours'), 'new_party', c.id, c.court_id, c.pacer_case_id, c.docket_number,
        p.name || coalesce(' (' || nullif(p.type, '') || ')', ''), p.first_seen_at
 FROM parties p JOIN cases c ON c.id = p.case_id
 WHERE p.first_seen_at > c.first_harvested_at
 UNION ALL
-SELECT date(p.terminated_seen_at, '-12 hours'), 'terminated_party', c.id, c.court_id, c.pacer_case_id,
+SELECT date(p.terminated_seen_at, '-18 hours'), 'terminated_party', c.id, c.court_id, c.pacer_case_id,
        c.docket_number, p.name || ' terminated ' || coalesce(p.date_terminated, ''), p.terminated_seen_at
 FROM parties p JOIN cases c ON c.id = p.case_id
 WHERE p.terminated_seen_at > c.first_harvested_at
 UNION ALL
-SELECT date(x.at, '-12 hours'), CASE x.field WHEN 'date_terminated' THEN 'terminated_case' ELSE 'judge_reassigned' END,
+SELECT date(x.at, '-18 hours'), CASE x.field WHEN 'date_terminated' THEN 'terminated_case' ELSE 'judge_reassigned' END,
        c.id, c.court_id, c.pacer_case_id, c.docket_number,
        coalesce(x.old_value, '') || ' -> ' || coalesce(x.new_value, ''), x.at
 FROM case_changes x JOIN cases c ON c.id = x.case_id
