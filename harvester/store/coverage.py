@@ -6,7 +6,7 @@ are watched and how many are stale (not harvested for more than ``refresh_days``
 nights), how many document numbers are missing from its dockets, and the last error
 the court gave. Per case: nights since its last harvest and its numbering gaps.
 
-A *night* is the Central evening an instant belongs to: ``date(t, '-12 hours')`` on a
+A *night* is the Central evening an instant belongs to: ``date(t, '-18 hours')`` on a
 UTC timestamp (18:00-06:00 Central is 23:00/00:00-11:00/12:00 UTC).
 """
 
@@ -41,12 +41,12 @@ _PER_CASE = f"""
 gaps AS ({_GAPS}),
 per_case AS (
   SELECT c.id AS case_id, c.court_id, c.docket_number, c.case_name, c.last_harvested_at,
-         CAST(julianday(date(:now, '-12 hours')) - julianday(date(c.last_harvested_at, '-12 hours')) AS INTEGER)
+         CAST(julianday(date(:now, '-18 hours')) - julianday(date(c.last_harvested_at, '-18 hours')) AS INTEGER)
              AS nights_since_harvest,
          coalesce(g.gaps, 0) AS numbering_gaps,
          CASE WHEN lf.kind = 'all' AND lf.outcome = 'ok' THEN 0
-              WHEN c.last_harvested_at IS NULL OR julianday(date(:now, '-12 hours'))
-                   - julianday(date(c.last_harvested_at, '-12 hours')) > :refresh_days THEN 1 ELSE 0 END AS stale
+              WHEN c.last_harvested_at IS NULL OR julianday(date(:now, '-18 hours'))
+                   - julianday(date(c.last_harvested_at, '-18 hours')) > :refresh_days THEN 1 ELSE 0 END AS stale
   FROM cases c LEFT JOIN gaps g ON g.case_id = c.id LEFT JOIN latest_feed lf ON lf.court_id = c.court_id
   WHERE (:court = '' OR c.court_id = :court)
 )"""

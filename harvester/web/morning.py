@@ -31,7 +31,7 @@ _CHANGES = "SELECT * FROM changes WHERE night = ? ORDER BY court_id, change, doc
 _BACKFILL = """
 SELECT c.court_id, count(*) AS entries, count(DISTINCT c.id) AS cases
 FROM docket_entries e JOIN cases c ON c.id = e.case_id
-WHERE date(e.first_seen_at, '-12 hours') = ? AND e.first_seen_at <= c.first_harvested_at
+WHERE date(e.first_seen_at, '-18 hours') = ? AND e.first_seen_at <= c.first_harvested_at
 GROUP BY c.court_id
 """
 
