@@ -69,10 +69,9 @@ def _cell(row: Any, column: str) -> Any:
 def startup(datasette: Any) -> Any:
     async def learn_origins() -> None:
         for name, db in datasette.databases.items():
-            try:
-                result = await db.execute("SELECT count(*), sum(mode = 'sandbox') FROM runs")
-            except Exception:  # not a harvest database (e.g. _internal)
+            if "runs" not in await db.table_names():  # not a harvest database
                 continue
+            result = await db.execute("SELECT count(*), sum(mode = 'sandbox') FROM runs")
             runs, sandbox_runs = result.rows[0]
             _DATABASE_ORIGIN[name] = "sandbox" if runs and runs == sandbox_runs else "pacer"
 
