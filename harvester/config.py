@@ -138,7 +138,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "progress_seconds": Key(NUMBER, 60, low=0, above=True, high=86400, doc="Seconds between progress lines in the log during a run (on a terminal a live line is also redrawn every second)."),
     },
     "harvest": {
-        "state_dir": Key(str, "data/state", "Where the lock file and the persisted request queue live."),
+        "state_dir": Key(str, "data/state", "Where the record of refused credentials and the persisted request queue live (the run lock sits beside the database)."),
     },
 }
 

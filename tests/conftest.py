@@ -2,7 +2,8 @@
 
 - ``sandbox_factory``: start sandboxes (synthetic cases, a fixed night) that are stopped
   after the test; ``sandbox_factory(cases=4, courts=("cand",))``.
-- The ``e2e`` marker: tests that run whole harvests, subprocesses or servers. The fast
+- The ``e2e`` marker: tests that run whole harvests, subprocesses or servers, or score
+  the whole shared corpus. The fast
   in-process layer is ``pytest -m "not e2e"`` (parsers, store, gate, spiders' callbacks
   and the pipeline on recorded responses), under a minute. Whole modules of e2e tests
   are marked here, so their files need not repeat it; single tests carry the marker.
@@ -28,7 +29,8 @@ E2E_MODULES = {
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if Path(str(item.fspath)).stem in E2E_MODULES:
+        # Whole-corpus tests read all of ../shared (tens of seconds; skipped in a fresh clone).
+        if Path(str(item.fspath)).stem in E2E_MODULES or "corpus" in item.name:
             item.add_marker(pytest.mark.e2e)
 
 

@@ -109,6 +109,7 @@ def database_with_a_run(path: Path, mode: str) -> Path:
     return path
 
 
+@pytest.mark.e2e
 def test_a_sandbox_harvest_never_writes_into_a_database_of_real_runs(tmp_path):
     real = database_with_a_run(tmp_path / "pacer.db", "pacer")
     result = harvester(tmp_path, "run", "--sandbox", "--db", str(real))
@@ -117,6 +118,7 @@ def test_a_sandbox_harvest_never_writes_into_a_database_of_real_runs(tmp_path):
     assert sqlite3.connect(real).execute("SELECT count(*), min(mode) FROM runs").fetchone() == (1, "pacer")
 
 
+@pytest.mark.e2e
 def test_a_real_harvest_never_writes_into_a_sandbox_database(tmp_path):
     sandbox_db = database_with_a_run(tmp_path / "sandbox.db", "sandbox")
     config = tmp_path / "harvester.toml"
@@ -137,3 +139,19 @@ def test_the_origin_migration_marks_earlier_sandbox_cases(tmp_path):
     migrate(db)
     assert db.execute("SELECT origin FROM cases").fetchall() == [("sandbox",)]
     db.close()
+
+
+def test_the_database_guards_in_process(tmp_path):
+    """The same refusals as the two subprocess tests above, for the fast layer."""
+    from harvester.errors import ConfigError
+    from harvester.run.assembly import refuse_mixed_database
+
+    real = database_with_a_run(tmp_path / "pacer.db", "pacer")
+    sandbox_db = database_with_a_run(tmp_path / "sandbox.db", "sandbox")
+    refuse_mixed_database(real, "pacer")
+    refuse_mixed_database(sandbox_db, "sandbox")
+    refuse_mixed_database(tmp_path / "new.db", "sandbox")  # a new file is anyone's
+    with pytest.raises(ConfigError, match="holds real PACER runs"):
+        refuse_mixed_database(real, "sandbox")
+    with pytest.raises(ConfigError, match="holds sandbox runs"):
+        refuse_mixed_database(sandbox_db, "pacer")

@@ -220,11 +220,14 @@ def test_cost_and_entries_by_night_match_the_runs(client, conn):
 
 
 def test_pacer_links_on_case_pages(client, conn):
+    # A sandbox harvest: its cases link to the sandbox's CM/ECF pages, never to a real court.
     page = client.get("/pacer/cases?_size=max").text
+    assert [tuple(row) for row in conn.execute("SELECT DISTINCT origin FROM cases")] == [("sandbox",)]
     district = conn.execute("SELECT court_id, pacer_case_id FROM cases WHERE kind = 'district' LIMIT 1").fetchone()
-    assert f'href="https://ecf.{district[0]}.uscourts.gov/cgi-bin/DktRpt.pl?{district[1]}"' in page
+    assert f'href="https://127.0.0.1:8443/ecf/{district[0]}/cgi-bin/DktRpt.pl?{district[1]}"' in page
     appellate = conn.execute("SELECT court_id, docket_number FROM cases WHERE kind = 'appellate' LIMIT 1").fetchone()
-    assert f"https://ecf.{appellate[0]}.uscourts.gov/" in page and f"caseNum={appellate[1]}" in page
+    assert f"https://127.0.0.1:8443/ecf/{appellate[0]}/" in page and f"caseNum={appellate[1]}" in page
+    assert not re.search(r"https://ecf\.\w+\.uscourts\.gov", page)
     # The views that carry court_id and pacer_case_id link too.
     assert "DktRpt.pl?" in client.get("/pacer/attorney_appearances").text
 

@@ -106,8 +106,9 @@ def test_window_in_central_and_local_time(work):
 def test_running_harvest_is_seen_through_the_lock(work):
     config = make_config(work)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from harvester.run.lock import RunLock\n"
-         "with RunLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)", str(work / "state" / "harvester.run.lock")],
+        [sys.executable, "-c", "import sys, time; from harvester.run.lock import RunLock\n"  # the database's lock
+         "with RunLock.for_database(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)",
+         str(work / "data" / "pacer.db")],
         stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from harvester.central import CENTRAL
 from harvester.config import Config
 from harvester.gate.window import Window, WindowSpec, format_both
+from harvester.run.lock import database_lock_path
 from harvester.store.connection import SchemaError
 from harvester.store.coverage import CourtCoverage, court_coverage, coverage_now, format_coverage
 from harvester.store.ledger import quarter_bounds, quarter_spend
@@ -44,7 +45,7 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
         "now": now.isoformat(timespec="seconds"),
         "database": _file_sizes(path),
         "window": _window(config, now),
-        "lock": _lock_holder(Path(config["harvest"]["state_dir"]) / "harvester.run.lock"),
+        "lock": _lock_holder(database_lock_path(path)),
         "log_file": str(config["log"]["file"]),
         "runs": [],
         "blocked_courts": [],
