@@ -193,17 +193,23 @@ def test_every_served_docket_equals_the_truth_after_parsing(month):
     assert any(e["edit"] for key in parsed for e in truth[key]["entries"]), "no edit visible tonight"
 
 
-def test_sealed_entries_lose_their_document_link(month):
-    scenario, sandbox, client = month
-    now = sandbox.clock.timestamp()
-    pairs = [(c, e) for c in _steady_cases(scenario, sandbox) for e in c.timeline(now)
-             if getattr(e, "edit", None) and e.edit[1] == "sealed" and e.number is not None]  # fmt: skip
-    if not pairs:
-        pytest.skip("no numbered entry sealed by tonight in this month")
-    case, entry = pairs[0]
-    record = parse_page(fetch_docket(client, case), case.court.court_id)
-    row = next(r for r in record["docket_entries"] if r["document_number"] == str(entry.number))
-    assert row["pacer_doc_id"] in (None, "") and row["description"].startswith("SEALED DOCUMENT")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sealed_entries_lose_their_document_link(tmp_path, seed):
+    scenario = small(seed, edit_probability=1.0)  # every new entry is edited: some are sealed
+    last = scenario.settings.nights - 1
+    with Sandbox(month=scenario, state_dir=tmp_path / "sb") as sandbox:
+        sandbox.to_night(last)
+        client = Client(sandbox.config)
+        client.login()
+        now = sandbox.clock.timestamp()
+        pairs = [(c, e) for c in _steady_cases(scenario, sandbox) for e in c.timeline(now)
+                 if getattr(e, "edit", None) and e.edit[1] == "sealed" and e.number is not None]  # fmt: skip
+        assert pairs
+        for case, entry in pairs[:3]:
+            record = parse_page(fetch_docket(client, case), case.court.court_id)
+            row = next(r for r in record["docket_entries"] if r["document_number"] == str(entry.number))
+            assert row["pacer_doc_id"] in (None, "") and row["description"].startswith("SEALED DOCUMENT")
+        client.close()
 
 
 def test_report_filters_and_billing(month):

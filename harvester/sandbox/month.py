@@ -118,7 +118,7 @@ class MonthSettings:
     new_case_fraction: float = 0.06
     busy_fraction: float = 0.1
     edit_probability: float = 0.05
-    token_expiry_after: int = 2  # docket reports of the token-expiry night before tokens expire
+    token_expiry_after: int = 1  # docket reports of the token-expiry night before tokens expire
     late_start_seconds: float = 45.0
     hang_seconds: float = 15.0
 
@@ -328,12 +328,12 @@ class MonthScenario:
     def _events(self) -> dict:
         n = self.settings.nights
         steady = [c for c, f in sorted(self.feeds.items()) if f["kind"] != "none"]
+        # Token expiry and the outage fall on weekday evenings, when the day brought news to fetch.
+        busy = [night for night in range(min(1, n - 1), n) if (self.start.date() + timedelta(days=night)).weekday() < 5]
+        busy = busy or list(range(n))
         return {
-            "token_expiry": {
-                "night": self.rng.randrange(min(1, n - 1), n),
-                "after_docket_reports": self.settings.token_expiry_after,
-            },
-            "court_5xx": {"night": self.rng.randrange(n), "court": self.rng.choice(steady or sorted(self.feeds))},
+            "token_expiry": {"night": self.rng.choice(busy), "after_docket_reports": self.settings.token_expiry_after},
+            "court_5xx": {"night": self.rng.choice(busy), "court": self.rng.choice(steady or sorted(self.feeds))},
             "late_start": {
                 "night": self.rng.randrange(min(1, n - 1), min(4, n)),
                 "seconds_before_close": self.settings.late_start_seconds,
