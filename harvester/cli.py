@@ -242,7 +242,7 @@ def status(config_path: str | None, db_path: str | None, run_count: int, as_json
     from harvester.run.status import status as status_report
 
     config = config_module.load(config_path)
-    config.sections["database"]["path"] = db_path or default_database(config.sections)
+    config = config.replaced("database", path=db_path or default_database(config.sections))
     report = status_report(config, runs=run_count)
     click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
 

@@ -168,6 +168,11 @@ class Config:
     def __getitem__(self, section: str) -> Section:
         return self.sections[section]
 
+    def replaced(self, section: str, **values: Any) -> Config:
+        """A copy with some values of one section replaced (the original stays as checked)."""
+        sections = {**self.sections, section: {**self.sections[section], **values}}
+        return Config(sections, self.cases, self.source)
+
     def __getattr__(self, section: str) -> Section:
         if section.startswith("_"):
             raise AttributeError(section)

@@ -143,8 +143,7 @@ class Assembly:
             path = self.config["database"]["path"]
         check_database_path(path)
         refuse_mixed_database(path, SANDBOX_ORIGIN if target.sandbox else PACER_ORIGIN)
-        sections = {**self.config.sections, "database": {**self.config["database"], "path": str(path)}}
-        return Config(sections, self.config.cases, self.config.source)
+        return self.config.replaced("database", path=str(path))
 
     # -- 3-5. admission: refusals, legacy login, window ------------------------------
 

@@ -116,11 +116,12 @@ class Harvest(SharedInSettings):
         return FeedNightItem(court, self.night(now).isoformat(),
                              {"fetched_at": now, "run_id": self.run_id, "http_status": status, **verdict})
 
-    def no_feed_items(self) -> list[dict[str, Any]]:
-        """``feed`` items for the watched courts that publish no feed (kind ``none``), one each tonight."""
+    def no_feed_items(self) -> list[FeedNightItem]:
+        """Feed-night items for the watched courts that publish no feed (kind ``none``), one each tonight."""
         now, with_feed = self.clock.now(), set(self.rss_courts())
-        return [{"item": "feed", "court": court, "night": self.night(now).isoformat(), "fetched_at": now,
-                 "run_id": self.run_id, "kind": "none", "outcome": "none", "message": "the court lookup lists no feed"}
+        fields = {"fetched_at": now, "run_id": self.run_id, "kind": "none", "outcome": "none",
+                  "message": "the court lookup lists no feed"}  # fmt: skip
+        return [FeedNightItem(court, self.night(now).isoformat(), dict(fields))
                 for court in self.courts if court not in with_feed]  # fmt: skip
 
     def claim(self, court: str, pacer_case_id: str) -> bool:
