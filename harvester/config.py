@@ -10,6 +10,7 @@ Credentials never live here: see ``credentials.py``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "run_dollars": Key((int, float), 3.0, "Most a single run may spend, in dollars."),
         "quarter_dollars": Key((int, float), 30.0, "Most the harvest may spend in a calendar quarter (PACER waives quarters of $30 or less)."),
         "run_pages": Key(int, 0, "Optional cap on billable pages per run; 0 means no page cap."),
+    },
+    "documents": {
+        "folder": Key(str, "data/documents", "Folder of the stored PDFs, content-addressed: <sha256[:2]>/<sha256>.pdf."),
+        "description_patterns": Key(list, [], 'Buy documents whose description matches one of these regular expressions (case-insensitive), e.g. ["complaint", "opinion"].', str),
+        "document_types": Key(list, [], 'Buy documents of these types: the docket text\'s first words, e.g. ["ORDER", "TRANSCRIPT"] (case-insensitive).', str),
+        "attachments": Key(bool, False, "Also buy the attachments of a selected entry (an attachment whose own description matches is bought anyway)."),
+        "max_pages": Key(int, 0, "Skip documents with more pages than this; 0 means no page limit."),
+        "per_case": Key(int, 0, "Most documents bought per case, over all runs; 0 means no limit."),
+        "run_dollars": Key((int, float), 5.0, "Most the documents bought in one run may cost, in dollars (the [budget] caps apply on top)."),
+        "opinions": Key(bool, True, "Read the free Written Opinions report of the watched courts every night and keep the opinions (free)."),
+        "opinion_days": Key(int, 7, "Days the first Written Opinions report of a court looks back."),
     },
     "sandbox": {
         "courts": Key(list, [], "Courts the embedded sandbox serves (empty: its default mix of real and synthetic courts).", str),
@@ -207,6 +219,7 @@ def _check_values(sections: dict[str, dict[str, Any]], source: str) -> None:
                          ("rate", "max_retries"), ("login", "max_logins_per_run")):
         if sections[section][key] < 0:
             raise ConfigError(f"{source}: {section}.{key} must not be negative")
+    _check_documents(sections["documents"], source)
     if sections["login"]["max_logins_per_run"] < 1:
         raise ConfigError(f"{source}: login.max_logins_per_run must be at least 1")
     if sections["rate"]["per_court_concurrency"] < 1:
@@ -218,6 +231,17 @@ def _check_values(sections: dict[str, dict[str, Any]], source: str) -> None:
         raise ConfigError(f"{source}: endpoints.ca_bundle: no such file: {ca}")
     if sections["log"]["level"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"{source}: log.level must be DEBUG, INFO, WARNING or ERROR")
+
+
+def _check_documents(documents: dict[str, Any], source: str) -> None:
+    for key in ("max_pages", "per_case", "run_dollars", "opinion_days"):
+        if documents[key] < 0:
+            raise ConfigError(f"{source}: documents.{key} must not be negative")
+    for pattern in documents["description_patterns"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{source}: documents.description_patterns: {pattern!r} is not a regular expression: {exc}") from None
 
 
 def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
