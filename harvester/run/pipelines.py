@@ -16,6 +16,7 @@ import logging
 import sqlite3
 from typing import Any
 
+from harvester.run.document_items import DocumentItems
 from harvester.run.harvest import harvest_from_settings
 from harvester.store import cases, courts, dockets, ledger, rss
 from harvester.store.connection import DatabaseLocked
@@ -27,7 +28,7 @@ STORE_FAILED = "store_failed"
 STORE_ERROR = "harvest/store_error"
 
 
-class StorePipeline:
+class StorePipeline(DocumentItems):
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.harvest = harvest_from_settings(crawler.settings)

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from sqlite_utils import Database
 
+from harvester.documents import listed_attachments
 from harvester.store.connection import utc_timestamp, write_transaction
 from harvester.store.fields import case_kind, court_key
 
@@ -246,7 +247,8 @@ def entries_with_documents(db: Database, courts: list[str]) -> list[dict[str, An
     for row in cursor.fetchall():
         entry = dict(zip(names, row))
         extra = json.loads(entry.pop("extra") or "{}")
-        entry["attachments"] = extra.get("attachments") or []
+        # The multiple-documents layout lists them (with ids); other dockets name them in the text.
+        entry["attachments"] = extra.get("attachments") or listed_attachments(entry["description"])
         out.append(entry)
     return out
 
