@@ -120,6 +120,8 @@ class DocumentsSpider(HarvestSpider):
             state = (known.get(doc.pacer_doc_id) or {}).get("state")
             if state not in (None, documents.KNOWN):
                 continue  # bought, planned, uncertain, sealed or restricted: never asked for again
+            if (known.get(doc.pacer_doc_id) or {}).get("source") == "free_opinion":
+                continue  # fetched free, as an opinion
             if not self.rule.allows_pages(doc.page_count):
                 self._skip(doc, f"{doc.page_count} pages, more than max_pages")
                 continue

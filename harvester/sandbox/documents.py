@@ -72,7 +72,7 @@ class SandboxDocument:
 
     @property
     def restricted(self) -> bool:
-        return self.transcript and (self.entry.h >> 6) & 3 == 0
+        return self.transcript and (self.entry.h >> 6) & 7 == 0
 
     @property
     def page_count(self) -> int:

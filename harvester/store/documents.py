@@ -120,11 +120,18 @@ def note_document(db: Database, court: str, pacer_doc_id: str, **fields: Any) ->
         db.conn.execute(
             f"INSERT INTO documents ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
             f" ON CONFLICT (court_id, pacer_doc_id) DO UPDATE SET "
-            + ", ".join(f"{k} = coalesce(excluded.{k}, {k})" for k in values),
+            + ", ".join(_update(k) for k in values),
             [court, pacer_doc_id, *values.values()],
         )  # fmt: skip
 
     write_transaction(db, work)
+
+
+def _update(column: str) -> str:
+    # A stored PDF's own size and page count win over what a menu said.
+    if column in ("size_bytes", "page_count"):
+        return f"{column} = CASE WHEN state = 'bought' THEN {column} ELSE coalesce(excluded.{column}, {column}) END"
+    return f"{column} = coalesce(excluded.{column}, {column})"
 
 
 def record_menu(db: Database, court: str, entry: dict[str, Any], menu: dict[str, Any], now: datetime | str) -> None:
