@@ -7,6 +7,9 @@ Registered by :mod:`harvester.web.serve` (not through an entry point), so a plai
   docket on the court's CM/ECF host (``DktRpt.pl?<pacer_case_id>``; courts of
   appeals: the TransportRoom ``CaseSummary.jsp`` of the docket number). PACER
   asks for a login there and charges its usual fees.
+- A document's ``local_path`` (table ``documents``), and an entry's ``pacer_doc_id``
+  once its PDF is stored, link to the PDF served from the documents folder
+  (:mod:`harvester.web.documents`).
 - A canned query with a ``chart:`` key (see ``harvester/web/datasette/metadata.yaml``)
   gets an inline SVG chart of its results (:mod:`harvester.web.charts`) above its
   form; nothing is loaded from the network to draw it.
@@ -25,6 +28,7 @@ from markupsafe import Markup, escape
 from harvester.cmecf import CMECF_SERVLET_COURTS, court_base
 from harvester.config import PACER_COURT_URL
 from harvester.parsers.court import is_appellate
+from harvester.web import documents
 from harvester.web.charts import ChartSpec, render_svg
 
 logger = logging.getLogger(__name__)
@@ -58,7 +62,27 @@ def _cell(row: Any, column: str) -> Any:
 
 
 @hookimpl
+def register_routes() -> Any:
+    return [(documents.ROUTE, documents.serve_document)]
+
+
+def _document_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    """A stored document's path links to its PDF; an entry's pacer_doc_id too, once its PDF is stored."""
+    if column == "local_path" and table == "documents":
+        url = documents.document_url(database, value)
+        return documents.link(url, value) if url else None
+
+    async def entry_link() -> Any:
+        url = await documents.local_document(datasette, database, row, str(value))
+        return documents.link(url, value) if url else None
+
+    return entry_link if table in ("docket_entries", "entries") else None
+
+
+@hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    if column in ("local_path", "pacer_doc_id") and value not in (None, ""):
+        return _document_cell(row, value, column, table, database, datasette)
     if column != "pacer_case_id" or value in (None, ""):
         return None
     court = _cell(row, "court_id")
