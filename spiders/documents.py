@@ -174,6 +174,11 @@ class DocumentsSpider(HarvestSpider):
         if why_not or price is None:
             yield self.audit(response)
             self._skip(doc, why_not or "cannot be priced")
+            pages = confirmation.get("billable_pages")
+            if isinstance(pages, int) and not self.rule.allows_pages(pages):
+                # Remembered, so later nights skip it without asking CM/ECF again.
+                yield {"item": "document_note", "court": doc.court, "pacer_doc_id": doc.pacer_doc_id,
+                       "fields": {**doc.fields(), "page_count": max(pages, doc.page_count or 0)}}  # fmt: skip
             return
         request = await self._plan(doc, price, confirmation)
         yield self.audit(response)
@@ -258,10 +263,11 @@ class DocumentsSpider(HarvestSpider):
 
     def closed(self, reason: str) -> None:
         """Planned documents whose request never left (window closed, run stopped): buyable next time."""
-        for court, pacer_doc_id in sorted(self.unsent):
+        unsent = getattr(self, "unsent", set())  # empty when the spider closed before it started
+        for court, pacer_doc_id in sorted(unsent):
             documents.release(self.harvest.db, court, pacer_doc_id)
-        if self.unsent:
-            self.logger.info("%d planned document(s) not sent (%s): left for the next run", len(self.unsent), reason)
+        if unsent:
+            self.logger.info("%d planned document(s) not sent (%s): left for the next run", len(unsent), reason)
 
     def _skip(self, doc: Doc, why: str) -> None:
         self.crawler.stats.inc_value("harvest/documents/skipped")

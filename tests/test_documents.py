@@ -260,3 +260,25 @@ def test_kill_minus_nine_while_buying_then_rerun_buys_nothing_twice(tmp_path):
         # What the killed run may have paid for without keeping it is never asked for again.
         assert uncertain <= killed_billed | {r["pacer_doc_id"] for r in after_kill if r["state"] == "planned"}
         assert not uncertain & set(posted) - killed_billed
+
+
+def test_max_pages_per_case_and_the_documents_run_cap_limit_what_is_bought(tmp_path):
+    with small_sandbox(tmp_path) as sandbox:
+        limits = {"max_pages": 10, "per_case": 2, "run_dollars": 3.0}
+        work = HarvestDir.create(tmp_path / "run", sandbox, sections=documents_section(tmp_path / "run", **limits))
+        result = work.run()
+        assert result.returncode == 0, result.stderr[-3000:]
+        with work.connect() as conn:
+            bought = rows(conn, "SELECT * FROM documents WHERE source = 'bought'")
+            too_long = {r["pacer_doc_id"] for r in rows(conn, "SELECT pacer_doc_id FROM documents"
+                                                             " WHERE state = 'known' AND page_count > 10")}  # fmt: skip
+        assert bought and all(r["page_count"] <= 10 for r in bought)
+        assert max(Counter((r["court_id"], r["pacer_case_id"]) for r in bought).values()) <= 2
+        assert 0 < sum(r["cost"] for r in bought) <= 3.0
+        expected = selected_by_rule(sandbox_documents(sandbox, {(c["court"], c["pacer_case_id"]) for c in sandbox.cases()}))
+        too_long &= set(expected)  # selected, but longer than max_pages
+        assert too_long == {d for d, doc in expected.items() if doc.page_count > 10}
+        # A document known to be too long is not asked for again.
+        tail = LogTail(sandbox)
+        assert work.run().returncode == 0
+        assert not too_long & {r["pacer_doc_id"] for r in tail.poll() if r["endpoint"] == "doc1"}

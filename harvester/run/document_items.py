@@ -1,7 +1,8 @@
 """Pipeline handlers of the document items (mixed into :class:`harvester.run.pipelines.StorePipeline`).
 
 Items: ``opinions`` (a Written Opinions report), ``document_menu`` (an attachment
-page), ``document_access`` (sealed or restricted, nothing billed), ``document``
+page), ``document_access`` (sealed or restricted, nothing billed), ``document_note``
+(what a confirmation page said of a document not bought), ``document``
 (a PDF with its request's audit record), ``document_release`` (planned but never
 sent) and ``document_lost`` (sent, but no PDF came back: maybe billed).
 """
@@ -41,6 +42,9 @@ class DocumentItems:
         documents.mark(db, item["court"], item["pacer_doc_id"], item["state"], **item.get("fields", {}))
         logger.info("Document %s of %s is %s: not bought, nothing billed", item["pacer_doc_id"], item["court"],
                     item["state"])  # fmt: skip
+
+    def _document_note(self, db: Any, item: dict[str, Any]) -> None:
+        documents.note_document(db, item["court"], item["pacer_doc_id"], **item["fields"])
 
     def _document_release(self, db: Any, item: dict[str, Any]) -> None:
         documents.release(db, item["court"], item["pacer_doc_id"])
