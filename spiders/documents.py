@@ -18,8 +18,9 @@ For each document, in order:
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 from scrapy import signals
 from twisted.python.failure import Failure

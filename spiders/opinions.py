@@ -8,8 +8,9 @@ the report); the documents spider then fetches their PDFs, free.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 from harvester import cmecf_documents
 from harvester.errors import ParseError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from harvest_support import start_sandbox
@@ -60,7 +60,7 @@ def test_attachment_menus_parse_with_their_page_counts(world):
 
 
 def test_confirmation_pages_bill_the_pacer_way(world):
-    now = datetime(2026, 3, 4, 1, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
     kinds = {"capped": 0, "transcript": 0, "opinion": 0}
     for doc in world["docs"]:
         record = confirmation_page.parse(confirmation(doc, now, "sandbox", "", doc.doc_id).encode())

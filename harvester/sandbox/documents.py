@@ -31,7 +31,7 @@ from html import escape
 from . import pages
 from .reports import encode_page
 from .server import Request, Response
-from .synthetic import ENTRY_SLOTS, DAY, Entry, SyntheticCase, local_date, mdy, mix
+from .synthetic import DAY, ENTRY_SLOTS, Entry, SyntheticCase, local_date, mdy, mix
 
 PAGE_CENTS = 10
 PAGE_CAP = 30

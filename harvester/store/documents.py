@@ -24,9 +24,10 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -94,8 +95,13 @@ def pdf_page_count(body: bytes) -> int | None:
 # ----------------------------------------------------------------------------- rows
 def document_row(db: Database, court: str, pacer_doc_id: str) -> dict[str, Any] | None:
     cursor = db.execute("SELECT * FROM documents WHERE court_id = ? AND pacer_doc_id = ?", [court_key(court), pacer_doc_id])
-    row = cursor.fetchone()
-    return dict(zip([c[0] for c in cursor.description], row)) if row else None
+    rows = _dicts(cursor)
+    return rows[0] if rows else None
+
+
+def _dicts(cursor: Any) -> list[dict[str, Any]]:
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _case_id(db: Database, court: str, pacer_case_id: str | None) -> int | None:
@@ -249,10 +255,8 @@ def entries_with_documents(db: Database, courts: list[str]) -> list[dict[str, An
         " ORDER BY c.court_id, c.id, e.position",
         courts,
     )  # fmt: skip
-    names = [c[0] for c in cursor.description]
     out = []
-    for row in cursor.fetchall():
-        entry = dict(zip(names, row))
+    for entry in _dicts(cursor):
         extra = json.loads(entry.pop("extra") or "{}")
         # The multiple-documents layout lists them (with ids); other dockets name them in the text.
         entry["attachments"] = extra.get("attachments") or listed_attachments(entry["description"])
@@ -264,7 +268,7 @@ def documents_of_entry(db: Database, court: str, pacer_case_id: str | None, docu
     cursor = db.execute(
         "SELECT * FROM documents WHERE court_id = ? AND pacer_case_id IS ? AND document_number IS ?"
         " ORDER BY attachment_number", [court, pacer_case_id, document_number])  # fmt: skip
-    return [dict(zip([c[0] for c in cursor.description], row)) for row in cursor.fetchall()]
+    return _dicts(cursor)
 
 
 def free_opinions_to_fetch(db: Database, courts: list[str]) -> list[dict[str, Any]]:
@@ -275,7 +279,7 @@ def free_opinions_to_fetch(db: Database, courts: list[str]) -> list[dict[str, An
         f"SELECT * FROM documents WHERE source = 'free_opinion' AND state = 'known' AND court_id IN ({', '.join('?' * len(courts))})",
         courts,
     )  # fmt: skip
-    return [dict(zip([c[0] for c in cursor.description], row)) for row in cursor.fetchall()]
+    return _dicts(cursor)
 
 
 def bought_per_case(db: Database) -> dict[tuple[str, str | None], int]:
