@@ -123,8 +123,9 @@ class DocumentsSpider(HarvestSpider):
                 continue  # bought, planned, uncertain, sealed or restricted: never asked for again
             if (known.get(doc.pacer_doc_id) or {}).get("source") == "free_opinion":
                 continue  # fetched free, as an opinion
-            if not self.rule.allows_pages(doc.page_count):
-                self._skip(doc, f"{doc.page_count} pages, more than max_pages")
+            why_not = self._limit_reached(doc)
+            if why_not:  # known before asking: no confirmation page is fetched for nothing
+                self._skip(doc, why_not)
                 continue
             yield self._confirmation(doc)
 
@@ -185,6 +186,15 @@ class DocumentsSpider(HarvestSpider):
         yield self.audit(response)
         if request is not None:
             yield request
+
+    def _limit_reached(self, doc: Doc) -> str | None:
+        if not self.rule.allows_pages(doc.page_count):
+            return f"{doc.page_count} pages, more than max_pages ({self.rule.max_pages})"
+        if self.rule.per_case and self.per_case.get((doc.court, doc.pacer_case_id), 0) >= self.rule.per_case:
+            return f"the per-case limit of {self.rule.per_case} documents is reached"
+        if self.planned_cents >= self.rule.run_cents:
+            return f"documents.run_dollars (${self.rule.run_cents / 100:.2f}) is spent"
+        return None
 
     def _why_not(self, doc: Doc, price: Price | None, confirmation: dict[str, Any]) -> str | None:
         if price is None:

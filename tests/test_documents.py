@@ -277,7 +277,8 @@ def test_max_pages_per_case_and_the_documents_run_cap_limit_what_is_bought(tmp_p
         assert 0 < sum(r["cost"] for r in bought) <= 3.0
         expected = selected_by_rule(sandbox_documents(sandbox, {(c["court"], c["pacer_case_id"]) for c in sandbox.cases()}))
         too_long &= set(expected)  # selected, but longer than max_pages
-        assert too_long == {d for d, doc in expected.items() if doc.page_count > 10}
+        # Those the run asked about before its documents' cap was spent (the order varies).
+        assert too_long and too_long <= {d for d, doc in expected.items() if doc.page_count > 10}
         # A document known to be too long is not asked for again.
         tail = LogTail(sandbox)
         assert work.run().returncode == 0
