@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -26,6 +27,9 @@ def client(tmp_path):
                    pacer_case_id="300000")  # fmt: skip
     path = documents.store_bought(db, tmp_path / "documents", "cand", "033000000004", PDF, source="bought", cost=0.1,
                                   pages=1, run_id=None, now="2026-03-04T01:00:00Z", book=lambda: None)  # fmt: skip
+    # An attachment of entry 1, known from its attachment page (own pacer_doc_id), not bought.
+    documents.note_document(db, "cand", "033000000005", pacer_case_id="300000", document_number="1",
+                            attachment_number=1, description="Exhibit A", page_count=3)  # fmt: skip
     db.close()
     loop = asyncio.new_event_loop()
     ds = build_datasette(tmp_path / "pacer.db")
@@ -50,3 +54,15 @@ def test_documents_and_entries_link_to_the_pdf(client):
         html = get(page).text
         assert html.count(f'href="/-/documents/pacer/{path}"') == 1, page  # the stored one only
         assert ">033000000008<" in html
+
+
+def test_the_docket_page_links_each_entry_to_its_stored_pdf(client):
+    get, path = client
+    html = get("/pacer/cases/1").text
+    rows = {m.group(1): m.group(2) for m in re.finditer(r'<tr id="entry-(\d+)">(.*?)</tr>', html, re.S)}
+    first, second = rows["1"], rows["2"]
+    assert f'href="/-/documents/pacer/{path}"' in first and "Main document (1 page)" in first
+    assert "Attachment 1: Exhibit A (3 pages)" in first  # listed by its entry's number, not linked: not stored
+    assert first.count("/-/documents/") == 1
+    assert "/-/documents/" not in second and 'class="document"' not in second
+    assert get(f"/-/documents/pacer/{path}").content == PDF  # the link works

@@ -219,14 +219,26 @@ def test_cost_and_entries_by_night_match_the_runs(client, conn):
 # -- links and charts ----------------------------------------------------------------
 
 
-def test_pacer_links_on_case_pages(client, conn):
+def test_pacer_links_on_case_pages(client, conn, tmp_path, db_path):
+    # The harvest ran against the sandbox: its cases link to the local sandbox, never to a real court.
     page = client.get("/pacer/cases?_size=max").text
     district = conn.execute("SELECT court_id, pacer_case_id FROM cases WHERE kind = 'district' LIMIT 1").fetchone()
-    assert f'href="https://ecf.{district[0]}.uscourts.gov/cgi-bin/DktRpt.pl?{district[1]}"' in page
-    appellate = conn.execute("SELECT court_id, docket_number FROM cases WHERE kind = 'appellate' LIMIT 1").fetchone()
-    assert f"https://ecf.{appellate[0]}.uscourts.gov/" in page and f"caseNum={appellate[1]}" in page
-    # The views that carry court_id and pacer_case_id link too.
-    assert "DktRpt.pl?" in client.get("/pacer/attorney_appearances").text
+    assert f'href="https://127.0.0.1:8443/ecf/{district[0]}/cgi-bin/DktRpt.pl?{district[1]}"' in page
+    assert 'class="pacer-link" href="https://ecf.' not in page
+    # The same cases harvested from PACER link to their court's CM/ECF.
+    path = copy_db(db_path, tmp_path)
+    with sqlite3.connect(path) as writable:
+        writable.execute("UPDATE cases SET origin = 'pacer'")
+    real = Client(path)
+    try:
+        page = real.get("/pacer/cases?_size=max").text
+        assert f'href="https://ecf.{district[0]}.uscourts.gov/cgi-bin/DktRpt.pl?{district[1]}"' in page
+        appellate = conn.execute("SELECT court_id, docket_number FROM cases WHERE kind = 'appellate' LIMIT 1").fetchone()
+        assert f"https://ecf.{appellate[0]}.uscourts.gov/" in page and f"caseNum={appellate[1]}" in page
+        # The views that carry court_id and pacer_case_id link too.
+        assert "DktRpt.pl?" in real.get("/pacer/attorney_appearances").text
+    finally:
+        real.close()
 
 
 def test_pacer_case_url_forms():
