@@ -129,7 +129,7 @@ def test_a_real_harvest_never_writes_into_a_sandbox_database(tmp_path):
 
 def test_the_origin_migration_marks_earlier_sandbox_cases(tmp_path):
     db = open_db(tmp_path / "old.db", migrate=False)
-    migrate(db, target=4)  # a database from before the origin column
+    migrate(db, target=5)  # a database from before the origin column (v6)
     ledger.start_run(db, mode="sandbox")
     db.execute("INSERT INTO courts (court_id) VALUES ('cand')")
     db.execute("INSERT INTO cases (court_id, pacer_case_id, kind, case_name) VALUES ('cand', '1', 'district', 'A v. B')")
