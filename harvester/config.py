@@ -17,6 +17,7 @@ Credentials never live here: see ``credentials.py``.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "quarter_dollars": Key(NUMBER, 30.0, low=0, high=1e7, doc="Most the harvest may spend in a calendar quarter (PACER waives quarters of $30 or less)."),
         "run_pages": Key(int, 0, low=0, high=10**9, doc="Optional cap on billable pages per run; 0 means no page cap."),
         "pace_quarter": Key(bool, True, "Pace the quarter: a run spends at most half of what is left of quarter_dollars (all of it on the quarter's last night), so later nights keep money for news."),
+    },
+    "documents": {
+        "folder": Key(str, "data/documents", "Folder of the stored PDFs, content-addressed: <sha256[:2]>/<sha256>.pdf."),
+        "description_patterns": Key(list, [], 'Buy documents whose description matches one of these regular expressions (case-insensitive), e.g. ["complaint", "opinion"].', str),
+        "document_types": Key(list, [], 'Buy documents of these types: the docket text\'s first words, e.g. ["ORDER", "TRANSCRIPT"] (case-insensitive).', str),
+        "attachments": Key(bool, False, "Also buy the attachments of a selected entry (an attachment whose own description matches is bought anyway)."),
+        "max_pages": Key(int, 0, low=0, high=10**6, doc="Skip documents with more pages than this; 0 means no page limit."),
+        "per_case": Key(int, 0, low=0, high=10**6, doc="Most documents bought per case, over all runs; 0 means no limit."),
+        "run_dollars": Key(NUMBER, 5.0, low=0, high=1e7, doc="Most the documents bought in one run may cost, in dollars (the [budget] caps apply on top)."),
+        "opinions": Key(bool, True, "Read the free Written Opinions report of the watched courts every night and keep the opinions (free)."),
+        "opinion_days": Key(int, 7, low=0, high=36500, doc="Days the first Written Opinions report of a court looks back (0: today only)."),
     },
     "sandbox": {
         "courts": Key(list, [], "Courts the embedded sandbox serves (empty: its default mix of real and synthetic courts).", str),
@@ -308,6 +320,7 @@ def _check_values(sections: dict[str, dict[str, Any]], cases: dict[str, Any], so
                                   f"{REAL_COURT_MAX_PER_SECOND:g} requests/s allowed against a real court")  # fmt: skip
     _check_window(sections["window"], source)
     _check_courts(sections["watch"]["courts"], cases, source)
+    _check_patterns(sections["documents"]["description_patterns"], source)
 
 
 def _check_url(name: str, url: str, source: str) -> None:
@@ -380,6 +393,15 @@ def override_reason(reason: str | None) -> str | None:
 def default(section: str, key: str) -> Any:
     """The one default of ``section.key`` (the gate's classes take theirs from here)."""
     return _copy(SCHEMA[section][key].default)
+
+
+def _check_patterns(patterns: list[str], source: str) -> None:
+    """Every ``[documents] description_patterns`` entry compiles (the ranges are the schema's)."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{source}: documents.description_patterns: {pattern!r} is not a regular expression: {exc}") from None
 
 
 def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:

@@ -219,8 +219,8 @@ def test_cost_and_entries_by_night_match_the_runs(client, conn):
 # -- links and charts ----------------------------------------------------------------
 
 
-def test_pacer_links_on_case_pages(client, conn):
-    # A sandbox harvest: its cases link to the sandbox's CM/ECF pages, never to a real court.
+def test_pacer_links_on_case_pages(client, conn, tmp_path, db_path):
+    # The harvest ran against the sandbox: its cases link to the local sandbox, never to a real court.
     page = client.get("/pacer/cases?_size=max").text
     assert [tuple(row) for row in conn.execute("SELECT DISTINCT origin FROM cases")] == [("sandbox",)]
     district = conn.execute("SELECT court_id, pacer_case_id FROM cases WHERE kind = 'district' LIMIT 1").fetchone()
@@ -230,6 +230,20 @@ def test_pacer_links_on_case_pages(client, conn):
     assert not re.search(r"https://ecf\.\w+\.uscourts\.gov", page)
     # The views that carry court_id and pacer_case_id link too.
     assert "DktRpt.pl?" in client.get("/pacer/attorney_appearances").text
+    # The same cases harvested from PACER link to their court's CM/ECF.
+    path = copy_db(db_path, tmp_path)
+    with sqlite3.connect(path) as writable:
+        writable.execute("UPDATE cases SET origin = 'pacer'")
+    real = Client(path)
+    try:
+        page = real.get("/pacer/cases?_size=max").text
+        assert f'href="https://ecf.{district[0]}.uscourts.gov/cgi-bin/DktRpt.pl?{district[1]}"' in page
+        appellate = conn.execute("SELECT court_id, docket_number FROM cases WHERE kind = 'appellate' LIMIT 1").fetchone()
+        assert f"https://ecf.{appellate[0]}.uscourts.gov/" in page and f"caseNum={appellate[1]}" in page
+        # The views that carry court_id and pacer_case_id link too.
+        assert "DktRpt.pl?" in real.get("/pacer/attorney_appearances").text
+    finally:
+        real.close()
 
 
 def test_pacer_case_url_forms():

@@ -79,6 +79,7 @@ from harvester.gate.destinations import Destinations, is_loopback_host
 from harvester.gate.ratelimit import RateLimiter, RateLimits
 from harvester.gate.tls import CA_FILE_SETTING, describe_tls_error, probe_tls, tls_refused
 from harvester.gate.window import Window, WindowSpec, format_both
+from harvester.parsers.confirmation_page import looks_like_confirmation_page
 from harvester.parsers.login import is_login_page
 from harvester.parsers.receipt import parse_receipt
 from harvester.run.session import META_AUTH, META_LOGIN, META_SESSION_END
@@ -89,6 +90,7 @@ META_COURT = "court"
 META_COST = "cost_estimate_pages"
 META_RETRIES = "gate_retries"
 META_RECEIPT = "receipt"  # the Transaction Receipt of the response (never its PACER Login)
+META_DOCUMENT_RECEIPT = "document_receipt"  # a document's confirmed price, booked when its PDF arrives
 META_SENT_AT = "gate_sent_at"  # the clock's monotonic send time, for logs and tests
 META_CHARGE = "gate_charge"  # what the gate booked for the response: pages, cents, source
 META_HOLD = "gate_in_flight"  # the ledger's in_flight row of a paid request on the wire
@@ -527,6 +529,7 @@ class GateMiddleware:
     def _book(self, reservation: Reservation, request: Request, response: Response, login_page: bool) -> bool:
         """Book the response's cost; True when it was billed (the audit log books the same charge)."""
         receipt = parse_receipt(response.body) if not login_page else None
+        receipt = document_receipt(request, response, receipt)
         request.meta[META_RECEIPT] = receipt  # the audit log records it: parsed once per response
         if receipt is None and (login_page or response.status >= 300):
             self.budget.cancel(reservation)  # error and login pages are not billed
@@ -668,6 +671,21 @@ class CourtFairPriorityQueue(DownloaderAwarePriorityQueue):
     def __init__(self, crawler: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(crawler, *args, **kwargs)
         self._downloader_interface = _CourtLoad(crawler)
+
+
+def document_receipt(request: Request, response: Response, receipt: dict | None) -> dict | None:
+    """The receipt to book for a document request.
+
+    A download confirmation page shows the price of a document not bought yet:
+    nothing is billed for it. A PDF carries no receipt: it bills what its
+    confirmation page said, which the spider hands over in the request's meta.
+    """
+    if receipt is not None and looks_like_confirmation_page(response.body):
+        return None
+    priced = request.meta.get(META_DOCUMENT_RECEIPT)
+    if receipt is None and priced and response.status == 200 and response.body[:5] == b"%PDF-":
+        return dict(priced)
+    return receipt
 
 
 def _check_gate_is_last(settings: Any) -> None:

@@ -150,6 +150,7 @@ async def crawl_sequence(
     from spiders.appellate import AppellateSpider
     from spiders.courts import CourtsSpider
     from spiders.dockets import DocketsSpider
+    from spiders.documents import DOCUMENT_SPIDERS
     from spiders.logout import LogoutSpider
     from spiders.rss import RssSpider
 
@@ -162,7 +163,7 @@ async def crawl_sequence(
     )  # fmt: skip
     runner = AsyncCrawlerRunner(settings)
     watcher = asyncio.ensure_future(_stop_when(stop, runner))
-    spiders = [RssSpider, DocketsSpider, AppellateSpider]
+    spiders = [RssSpider, DocketsSpider, AppellateSpider, *DOCUMENT_SPIDERS]
     if _lookup_is_stale(harvest):
         spiders.insert(0, CourtsSpider)
     totals: dict[str, Any] = {}

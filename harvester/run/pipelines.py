@@ -3,7 +3,8 @@
 Items are the dataclasses of :mod:`harvester.run.items`, one writer per type:
 ``RequestAudit`` (audit log, with the retried attempts before it), ``Attempts``
 (retried attempts of a request that was then not sent), ``CourtsItem``, ``RssItem``,
-``WatchItem`` and ``DocketItem``. Every case a run stores is stamped with the run's
+``WatchItem``, ``DocketItem``, ``FeedNightItem``, and the document items of
+:mod:`harvester.run.document_items` (``DOCUMENT_KINDS``). Every case a run stores is stamped with the run's
 origin (``HARVEST_ORIGIN``: sandbox or pacer). Writes run on the
 harvest's writer thread, one transaction per item, so a crash never leaves half a
 docket. When the database refuses a write (locked longer than
@@ -18,6 +19,7 @@ import logging
 import sqlite3
 from typing import Any
 
+from harvester.run.document_items import DOCUMENT_KINDS, DocumentItems, DocumentItemType
 from harvester.run.harvest import harvest_from_settings
 from harvester.run.items import (
     Attempts, CourtsItem, DocketItem, FeedNightItem, Item, RequestAudit, RssItem, WatchItem,
@@ -32,10 +34,10 @@ STORE_FAILED = "store_failed"
 STORE_ERROR = "harvest/store_error"
 # Each item type's name in stats and messages.
 KINDS: dict[type, str] = {RequestAudit: "request", Attempts: "attempts", CourtsItem: "courts", RssItem: "rss",
-                          WatchItem: "watch", DocketItem: "docket", FeedNightItem: "feed"}  # fmt: skip
+                          WatchItem: "watch", DocketItem: "docket", FeedNightItem: "feed", **DOCUMENT_KINDS}  # fmt: skip
 
 
-class StorePipeline:
+class StorePipeline(DocumentItems):
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.harvest = harvest_from_settings(crawler.settings)
@@ -46,7 +48,7 @@ class StorePipeline:
     def from_crawler(cls, crawler: Any) -> StorePipeline:
         return cls(crawler)
 
-    async def process_item(self, item: Item) -> dict[str, Any]:
+    async def process_item(self, item: Item | DocumentItemType) -> dict[str, Any]:
         kind = KINDS.get(type(item))
         if kind is None:
             raise TypeError(f"not a harvest item: {type(item).__name__}")
@@ -72,7 +74,7 @@ class StorePipeline:
         self.crawler.stats.inc_value(f"harvest/items/{kind}")
         return {"item": kind}
 
-    def _write(self, db: Any, handler: Any, item: Item) -> bool:
+    def _write(self, db: Any, handler: Any, item: Item | DocumentItemType) -> bool:
         # On the writer thread: items queued behind a refused write do not wait out the lock again.
         if self.store_error is not None:
             return False

@@ -26,6 +26,7 @@ from . import markup, pages
 from .clock import ClockError, SandboxClock
 from .content import RealCase, real_feed
 from .courts import Catalog, Court
+from .documents import DocumentRoutes
 from .faults import FaultError, FaultInjector, FaultPlan
 from .login import LoginService
 from .month import DOCKET_ENDPOINTS, MonthCase, MonthScenario, dump_truth
@@ -106,6 +107,7 @@ class SandboxApp:
         self._synthetic_by_court: dict[str, list[SyntheticCase]] = {}
         for case in synthetic.cases if synthetic else ():
             self._synthetic_by_court.setdefault(case.court.court_id, []).append(case)
+        self.documents = DocumentRoutes(self)
 
     # ------------------------------------------------------------------ entry point
     async def handle(self, request: Request) -> Response:
@@ -243,6 +245,10 @@ class SandboxApp:
         court = self.catalog.courts.get(court_id)
         if court is None:
             return self._plain(request, 404, f"No such court: {court_id}", endpoint="unknown")
+        document_endpoint = self.documents.endpoint(request, rest) if court.kind != "appellate" else None
+        if document_endpoint:
+            produce = self.documents.written_opinions if document_endpoint == "WrtOpRpt" else self.documents.doc1
+            return await self._with_faults(request, court_id, document_endpoint, court, produce)
         if rest.startswith("cgi-bin/") and court.kind != "appellate":
             script = rest[len("cgi-bin/"):]
             routes = {

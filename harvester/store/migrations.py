@@ -403,9 +403,62 @@ def _v8_judges(db: Database) -> None:
     create_judges(db)
 
 
+_DOCUMENT_TABLES = """
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    court_id TEXT NOT NULL,
+    pacer_doc_id TEXT NOT NULL,         -- fourth digit zeroed
+    pacer_case_id TEXT,
+    case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+    document_number TEXT,
+    attachment_number INTEGER,          -- 0: the main document
+    pacer_seq_no TEXT,
+    description TEXT,
+    page_count INTEGER,                 -- from the attachment page or the confirmation page
+    size_bytes INTEGER,                 -- the PDF's size once stored, else the attachment page's
+    transcript INTEGER NOT NULL DEFAULT 0, -- is or may be a transcript: not capped at 30 pages
+    state TEXT NOT NULL DEFAULT 'known', -- known, planned, bought, uncertain, sealed, restricted
+    source TEXT,                        -- bought, free_opinion, free_look
+    price REAL,                         -- dollars priced before buying
+    cost REAL,                          -- dollars booked from the receipt
+    billable_pages INTEGER,
+    sha256 TEXT,
+    local_path TEXT,                    -- relative to the documents folder
+    sealed INTEGER NOT NULL DEFAULT 0,
+    restricted INTEGER NOT NULL DEFAULT 0,
+    menu_fetched_at TEXT,               -- the entry's attachment page was read (main documents)
+    planned_at TEXT,
+    stored_at TEXT,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    UNIQUE (court_id, pacer_doc_id)
+);
+CREATE INDEX documents_case ON documents (case_id);
+CREATE INDEX documents_state ON documents (state);
+
+CREATE TABLE opinion_reports (
+    id INTEGER PRIMARY KEY,
+    court_id TEXT NOT NULL,
+    filed_from TEXT NOT NULL,
+    filed_to TEXT NOT NULL,
+    reported_total INTEGER,             -- the report's own "Total number of opinions reported"
+    rows_parsed INTEGER NOT NULL,
+    mismatch INTEGER NOT NULL DEFAULT 0,
+    fetched_at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL
+);
+CREATE INDEX opinion_reports_court ON opinion_reports (court_id, filed_to);
+"""
+
+
+def _v9_documents(db: Database) -> None:
+    # Documents bought or free, and the Written Opinions reports read (issue 14).
+    for statement in statements(_DOCUMENT_TABLES):  # not executescript: it would commit mid-migration
+        db.execute(statement)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_fail_closed, _v6_case_origin, _v7_many_nights,
-    _v8_judges,
+    _v8_judges, _v9_documents,
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harvester.web.documents import document_url
+
 HEADER_FIELDS = (
     ("Court", "court_id"), ("Docket number", "docket_number"), ("Assigned to", "assigned_to_str"),
     ("Referred to", "referred_to_str"), ("Date filed", "date_filed"), ("Date terminated", "date_terminated"),
@@ -35,7 +37,7 @@ async def docket_context(db: Any, case_id: int) -> dict[str, Any] | None:
         "panel": _json_list(case.get("panel")),
         "judges": await _judges(db, case_id, tables),
         "parties": await _parties(db, case_id),
-        "entries": await _entries(db, case_id, tables),
+        "entries": await _entries(db, case, tables),
         "history": await _history(db, case),
     }
 
@@ -72,31 +74,37 @@ async def _parties(db: Any, case_id: int) -> list[dict[str, Any]]:
     return [{**dict(p), "counsel": by_party.get(p["id"], [])} for p in parties.rows]
 
 
-async def _entries(db: Any, case_id: int, tables: set[str]) -> list[dict[str, Any]]:
+async def _entries(db: Any, case: dict[str, Any], tables: set[str]) -> list[dict[str, Any]]:
     rows = await db.execute(
         "SELECT id, position, date_filed, date_entered, document_number, pacer_doc_id, description, first_seen_at"
-        " FROM docket_entries WHERE case_id = ? ORDER BY position", [case_id])  # fmt: skip
+        " FROM docket_entries WHERE case_id = ? ORDER BY position", [case["id"]])  # fmt: skip
     entries = [dict(r) for r in rows.rows]
-    documents = await _documents(db, case_id, tables)
-    versions = await _versions(db, case_id, tables)
+    versions = await _versions(db, case["id"], tables)
     for entry in entries:
-        entry["documents"] = documents.get(entry["pacer_doc_id"] or "", [])
+        entry["documents"] = []
         entry["versions"] = versions.get(entry["id"], [])
+    by_doc_id = {e["pacer_doc_id"]: e for e in entries if e["pacer_doc_id"]}
+    by_number = {e["document_number"]: e for e in entries if e["document_number"]}
+    for doc in await _documents(db, case, tables):
+        # The main document shares the entry's pacer_doc_id; attachments have their own, and its number.
+        entry = by_doc_id.get(doc["pacer_doc_id"]) or by_number.get(doc["document_number"] or "")
+        if entry is not None:
+            entry["documents"].append(doc)
     return entries
 
 
-async def _documents(db: Any, case_id: int, tables: set[str]) -> dict[str, list[dict[str, Any]]]:
+async def _documents(db: Any, case: dict[str, Any], tables: set[str]) -> list[dict[str, Any]]:
+    """The case's documents (main documents and attachments), each with the link to its stored PDF."""
     if "documents" not in tables:
-        return {}
-    columns = {c for c in await db.table_columns("documents")}
-    if not {"pacer_doc_id", "case_id"} <= columns:
-        return {}
-    rows = await db.execute("SELECT * FROM documents WHERE case_id = ?", [case_id])
-    found: dict[str, list[dict[str, Any]]] = {}
+        return []
+    rows = await db.execute(
+        "SELECT * FROM documents WHERE case_id = ? OR (court_id = ? AND pacer_case_id = ?)"
+        " ORDER BY coalesce(attachment_number, 0), id", [case["id"], case["court_id"], case["pacer_case_id"]])  # fmt: skip
+    found = []
     for row in rows.rows:
         doc = dict(row)
-        key = str(doc.get("entry_pacer_doc_id") or doc.get("pacer_doc_id") or "")
-        found.setdefault(key, []).append(doc)
+        doc["local_url"] = document_url(db.name, doc["local_path"]) if doc.get("state") == "bought" else None
+        found.append(doc)
     return found
 
 

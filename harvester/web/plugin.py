@@ -9,6 +9,9 @@ Registered by :mod:`harvester.web.serve` (not through an entry point), so a plai
   asks for a login there and charges its usual fees. Cases whose ``origin`` is the
   sandbox (the row's ``origin`` column, else the database's runs) link to the local
   sandbox (``harvester sandbox``, at its default address), never to a real court.
+- A document's ``local_path`` (table ``documents``), and an entry's ``pacer_doc_id``
+  once its PDF is stored, link to the PDF served from the documents folder
+  (:mod:`harvester.web.documents`).
 - A canned query with a ``chart:`` key (see ``harvester/web/datasette/metadata.yaml``)
   gets an inline SVG chart of its results (:mod:`harvester.web.charts`) above its
   form; nothing is loaded from the network to draw it.
@@ -28,6 +31,7 @@ from harvester.cmecf import CMECF_SERVLET_COURTS, court_base
 from harvester.config import PACER_COURT_URL
 from harvester.parsers.court import is_appellate
 from harvester.store.dictionary import column_descriptions
+from harvester.web import documents
 from harvester.web.charts import ChartSpec, render_svg
 from harvester.web.docket_page import docket_context
 from harvester.web.morning import DEFAULT_REFRESH_DAYS, coverage, last_night
@@ -83,10 +87,25 @@ def startup(datasette: Any) -> Any:
     return learn_origins
 
 
+def _document_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    """A stored document's path links to its PDF; an entry's pacer_doc_id too, once its PDF is stored."""
+    if column == "local_path" and table == "documents":
+        url = documents.document_url(database, value)
+        return documents.link(url, value) if url else None
+
+    async def entry_link() -> Any:
+        url = await documents.local_document(datasette, database, row, str(value))
+        return documents.link(url, value) if url else None
+
+    return entry_link if table in ("docket_entries", "entries") else None
+
+
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     if value in (None, ""):
         return None
+    if column in ("local_path", "pacer_doc_id"):
+        return _document_cell(row, value, column, table, database, datasette)
     if column in ("docket_number", "case_name", "case_id"):
         return _docket_link(row, value, column, table, database, datasette)
     if column != "pacer_case_id":
@@ -137,7 +156,7 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
 def _docket_link(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     """Docket numbers, case names and case ids link to the case's docket page wherever a row names its case."""
     case_id = _cell(row, "id") if table == "cases" else _cell(row, "case_id")
-    if column == "case_id" and table in ("docket_entries", "parties", "case_judges"):
+    if column == "case_id" and table in ("docket_entries", "parties", "case_judges", "documents"):
         return None  # a foreign key: Datasette already links it, with the case's name as its label
     if not isinstance(case_id, int):
         return None
@@ -165,7 +184,7 @@ def _docket_vars(datasette: Any, database: str, request: Any) -> Any:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [(r"^/-/docket-search$", search_page), (r"^/-/last-night$", last_night_page),
-            (r"^/-/coverage$", coverage_page)]
+            (r"^/-/coverage$", coverage_page), (documents.ROUTE, documents.serve_document)]
 
 
 async def search_page(datasette: Any, request: Any) -> Any:
