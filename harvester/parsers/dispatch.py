@@ -6,8 +6,11 @@ page is parsed once, by its own parser. :func:`parse_page` returns
 ``{"kind": ..., **fields}`` or raises :class:`ParseError` with a reason and,
 when known, a ``kind`` ("login_page", "not_docket", ...).
 
-Kinds: docket, appellate_docket, rss, case_numbers, case_query, court_lookup,
-claims_register, login_page, not_docket, unknown.
+Kinds: docket, appellate_docket, acms_docket, acms_attachments, rss, case_numbers,
+case_query, court_lookup, claims_register, login_page, not_docket, unknown.
+
+JSON is told apart by its top-level keys, never by a file name: ACMS dockets and
+entry document lists (:mod:`.acms_json`) and court lookup snapshots.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Callable
 
 from ..errors import ParseError
 from . import (
+    acms_attachments,
+    acms_docket,
     appellate,
     case_numbers,
     case_query,
@@ -25,6 +30,7 @@ from . import (
     docket_report,
     rss,
 )
+from .acms_json import acms_kind
 from .login import is_login_page
 
 __all__ = ["KINDS", "detect_kind", "parse_page"]
@@ -32,6 +38,8 @@ __all__ = ["KINDS", "detect_kind", "parse_page"]
 KINDS = (
     "docket",
     "appellate_docket",
+    "acms_docket",
+    "acms_attachments",
     "rss",
     "case_numbers",
     "case_query",
@@ -45,6 +53,8 @@ KINDS = (
 _PARSERS: dict[str, Callable[[bytes, str | None], dict]] = {
     "docket": docket_report.parse,
     "appellate_docket": appellate.parse,
+    "acms_docket": acms_docket.parse,
+    "acms_attachments": acms_attachments.parse,
     "rss": rss.parse,
     "case_numbers": case_numbers.parse,
     "case_query": case_query.parse,
@@ -72,13 +82,18 @@ def _is_binary(data: bytes) -> bool:
     return data.startswith(b"%PDF") or b"\x00" in data[:4096]
 
 
+def _json_kind(data: bytes) -> str:
+    """An ACMS docket or document list, a court lookup snapshot, or unknown JSON."""
+    return acms_kind(data) or ("court_lookup" if _JSON_LOOKUP.search(data[:65536]) else "unknown")
+
+
 def detect_kind(data: bytes) -> str:
     """Name the kind of page ``data`` is, from cheap byte-level markers."""
     if not data.strip() or _is_binary(data):
         return "unknown"
     start = _start(data)
     if start[:1] in (b"{", b"["):
-        return "court_lookup" if _JSON_LOOKUP.search(data[:65536]) else "unknown"
+        return _json_kind(data)
     lowered = start[:512].lower()
     if lowered.startswith(b"<rss") or b"<rss" in data[:2048].lower():
         return "rss"
@@ -104,6 +119,11 @@ def _describe(data: bytes) -> str:
         return "a PDF, not a CM/ECF page"
     if _is_binary(data):
         return "binary data, not a CM/ECF page"
+    if _start(data)[:1] in (b"{", b"["):
+        return (
+            "JSON, but not an ACMS docket (caseDetails, docketInfo), an ACMS document list"
+            " (caseDetails, docketEntry, docketEntryDocuments) or a PACER court lookup"
+        )
     return "not a recognised CM/ECF or PACER page"
 
 
