@@ -55,6 +55,7 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import _load_objects
 
+from harvester.acms import receipt as acms_receipt
 from harvester.errors import HarvesterError
 from harvester.gate.attempts import retry_of
 from harvester.gate.breaker import BackoffPolicy, CircuitBreaker, parse_retry_after
@@ -315,7 +316,9 @@ class GateMiddleware:
             raise BudgetRefused(f"gate refused {request.url}: {refusal}") from None
 
     def _book(self, reservation: Reservation, request: Request, response: Response, login_page: bool) -> None:
-        receipt = parse_receipt(response.body) if not login_page else None
+        # ACMS answers JSON: its billing figures are the byte counts it reports (harvester.acms.receipt).
+        reader = acms_receipt if request.meta.get("acms") == "docket" else parse_receipt
+        receipt = reader(response.body) if not login_page else None
         request.meta[META_RECEIPT] = receipt  # the audit log records it: parsed once per response
         if receipt is None and (login_page or response.status >= 300):
             self.budget.cancel(reservation)  # error and login pages are not billed

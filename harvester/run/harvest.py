@@ -16,12 +16,15 @@ from typing import Any, Iterator
 
 from sqlite_utils import Database
 
+from harvester.acms import CMECF
 from harvester.cmecf import court_base
+from harvester.config import ACMS_API_URL, ACMS_URL
 from harvester.config import Config
 from harvester.gate.budget import estimate_pages
 from harvester.gate.clock import Clock, make_clock
 from harvester.gate.tls import ssl_context
 from harvester.parsers.court import is_appellate
+from harvester.run.acms_routing import system_of, without_acms_only
 from harvester.shared import SharedInSettings
 from harvester.store import cases
 from harvester.store.writer import DatabaseWriter
@@ -37,6 +40,8 @@ class Endpoints:
     court_url: str
     ca_bundle: str = ""
     clock_url: str = ""
+    acms_url: str = ACMS_URL
+    acms_api_url: str = ACMS_API_URL
 
     @classmethod
     def from_config(cls, config: Config) -> Endpoints:
@@ -86,14 +91,14 @@ class Harvest(SharedInSettings):
         """Watched courts that publish a feed (all watched courts when the lookup is not known yet)."""
         with_feed = {row[0] for row in self.db.execute("SELECT court_id FROM courts WHERE rss_url IS NOT NULL AND rss_url != ''")}
         known = {row[0] for row in self.db.execute("SELECT court_id FROM courts WHERE pacer_code IS NOT NULL")}
-        return [c for c in self.courts if c in with_feed or c not in known]
+        return without_acms_only(self, [c for c in self.courts if c in with_feed or c not in known])
 
-    def docket_tasks(self, appellate: bool) -> Iterator[DocketTask]:
-        """Watched cases that are new, named by tonight's feed, or due for a refresh."""
+    def docket_tasks(self, appellate: bool, system: str = CMECF) -> Iterator[DocketTask]:
+        """Watched cases that are new, named by tonight's feed, or due for a refresh (of one system: CM/ECF or ACMS)."""
         now = self.clock.now()
-        feeds = set(self.rss_courts())
+        feeds = set(self.rss_courts()) if system == CMECF else set()  # CM/ECF feeds do not list ACMS cases
         for court, pacer_case_id, docket_number in self._watched():
-            if is_appellate(court) != appellate:
+            if is_appellate(court) != appellate or (appellate and system_of(self, court, docket_number or pacer_case_id) != system):
                 continue
             self.counters["cases_checked"] += 1
             state = cases.case_state(self.db, court, pacer_case_id) if pacer_case_id else None

@@ -17,7 +17,7 @@ import sqlite3
 from typing import Any
 
 from harvester.run.harvest import harvest_from_settings
-from harvester.store import cases, courts, dockets, ledger, rss
+from harvester.store import acms, cases, courts, dockets, ledger, rss
 from harvester.store.connection import DatabaseLocked
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,9 @@ class StorePipeline:
     def _watch(self, db: Any, item: dict[str, Any]) -> None:
         cases.watch_case(db, item["court"], item["pacer_case_id"], docket_number=item["docket_number"],
                          source=item["source"])  # fmt: skip
+
+    def _acms(self, db: Any, item: dict[str, Any]) -> None:
+        acms.store_item(db, item, run_id=self.harvest.run_id, at=self.harvest.clock.now())
 
     def _docket(self, db: Any, item: dict[str, Any]) -> None:
         result = dockets.store_docket(

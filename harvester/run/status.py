@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from harvester.config import Config
 from harvester.gate.window import Window, WindowSpec, format_both
+from harvester.run.acms_routing import appellate_systems
 from harvester.store.connection import SchemaError
 from harvester.store.ledger import CENTRAL, quarter_bounds, quarter_spend
 
@@ -46,6 +47,7 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
         "runs": [],
         "blocked_courts": [],
         "spend": None,
+        "appellate_systems": appellate_systems(config),  # which system each watched court of appeals uses
     }
     if not path.exists():
         return report
@@ -167,6 +169,7 @@ def format_status(report: dict[str, Any], local_tz: tzinfo | None = None) -> str
     last = report["runs"][0]["id"] if report["runs"] else None
     blocked = ", ".join(report["blocked_courts"]) or "none"
     lines.append(f"Blocked courts in the last run{f' (#{last})' if last else ''}: {blocked}")
+    lines += [f"Court of appeals {court}: {system}" for court, system in report.get("appellate_systems", {}).items()]
     lines += _runs_table(report["runs"], bool(report["lock"]))
     lines.append(f"Log file: {report['log_file']}")
     return "\n".join(lines)

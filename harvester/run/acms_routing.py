@@ -1,0 +1,52 @@
+"""Which system the planner sends a court of appeals' case to: CM/ECF's TransportRoom or ACMS.
+
+What the court answered wins (``acms_cases``: a case ACMS did not know stays in
+CM/ECF); otherwise the ``acms.courts`` rule of :mod:`harvester.acms` decides from
+the docket number. The answers are read once per run and planning.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+from harvester.acms import ACMS, AcmsCourts
+from harvester.parsers.court import is_appellate
+from harvester.store import acms as acms_store
+
+if TYPE_CHECKING:
+    from harvester.config import Config
+    from harvester.run.harvest import Harvest
+
+_RULES: weakref.WeakKeyDictionary[Harvest, AcmsCourts] = weakref.WeakKeyDictionary()
+
+
+def acms_courts(harvest: Harvest) -> AcmsCourts:
+    """The run's ``acms.courts`` rules."""
+    rules = _RULES.get(harvest)
+    if rules is None:
+        rules = _RULES[harvest] = AcmsCourts(harvest.config["acms"]["courts"])
+    return rules
+
+
+def system_of(harvest: Harvest, court: str, docket_number: str | None) -> str:
+    """``acms`` or ``cmecf`` for one watched case."""
+    known = acms_store.known_systems(harvest.db).get((court, docket_number or ""))
+    return known or acms_courts(harvest).system_for(court, docket_number)
+
+
+def without_acms_only(harvest: Harvest, courts: list[str]) -> list[str]:
+    """``courts`` less those whose watched cases are all in ACMS (their CM/ECF feed lists none of them)."""
+    rules = acms_courts(harvest)
+    watched: dict[str, set[str]] = {}
+    for court, case_id, number in harvest._watched():
+        if rules.get(court) is not None:
+            watched.setdefault(court, set()).add(system_of(harvest, court, number or case_id))
+    return [c for c in courts if watched.get(c) != {ACMS}]
+
+
+def appellate_systems(config: Config) -> dict[str, str]:
+    """Each watched court of appeals and the system that holds its cases (for ``harvester status``)."""
+    courts = {c.lower() for c in config["watch"]["courts"]} | set(config.cases)
+    rules = AcmsCourts(config["acms"]["courts"])
+    return {court: rules.describe(court) for court in sorted(courts) if is_appellate(court)}
