@@ -29,7 +29,6 @@ from .base import HarvestSpider
 
 class AcmsSpider(HarvestSpider):
     name = "acms"
-    custom_settings = {"DOWNLOADER_MIDDLEWARES": {"harvester.run.acms_session.AcmsMiddleware": 985}}
 
     @property
     def sessions(self) -> AcmsSessions:

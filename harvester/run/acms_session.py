@@ -126,8 +126,7 @@ class AcmsSessions(SharedInSettings):
         action, fields = form
         if _host(action) != _host(base):
             raise AcmsLayoutError(f"{court}: the sign-on form posts to {_host(action)}, not to ACMS at {_host(base)}")
-        for value in fields.values():
-            register_secret(value)
+        register_secret(fields.get("SAMLResponse", ""))  # a bearer assertion: as good as a password
         post = Request(action, method="POST", body=urlencode(fields),
                        headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
         await self._fetch(crawler, court, post, jar, base)
