@@ -17,7 +17,8 @@ Routes (under ``/acms/{court}/`` on the sandbox host; ca2, ca9 and cavc):
 
 Cases: real ACMS dockets from the corpus (``data/acms``, see its ATTRIBUTION.md)
 and synthetic ones that gain an entry a day of sandbox time. Faults:
-:meth:`AcmsEmulation.expire_sessions` and :meth:`AcmsEmulation.change_layout`.
+:meth:`AcmsEmulation.expire_sessions` (now, or ``expire_every[court] = n``: after
+every n-th docket) and :meth:`AcmsEmulation.change_layout`.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class AcmsEmulation:
         self._tokens: dict[str, str] = {}  # bearer token -> court
         self.layout_changed: set[str] = set()
         self.sign_ons: dict[str, int] = {}
+        self.expire_every: dict[str, int] = {}  # court -> its sessions end after that many dockets
+        self._served: dict[str, int] = {}
 
     # ------------------------------------------------------------------ control
     def expire_sessions(self, court: str | None = None) -> int:
@@ -166,6 +169,9 @@ class AcmsEmulation:
                        "entries": len(doc["docketInfo"]["docketEntries"])})  # fmt: skip
         token = secrets.token_urlsafe(24)
         self._tokens[token] = court
+        self._served[court] = self._served.get(court, 0) + 1
+        if self.expire_every.get(court) and self._served[court] % self.expire_every[court] == 0:
+            self.expire_sessions(court)  # the next request finds the session gone
         if court in self.layout_changed:  # a rebuilt site: the same data under other names
             doc = {"case": doc["caseDetails"], "entries": doc["docketInfo"]["docketEntries"]}
         return Response(200, json.dumps({**doc, "authToken": token}).encode(), JSON)
