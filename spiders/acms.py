@@ -39,7 +39,7 @@ class AcmsSpider(HarvestSpider):
             yield self.docket_request(task)
 
     def docket_request(self, task: DocketTask) -> Any:
-        number = task.docket_number or task.pacer_case_id or ""
+        number = _number(task)
         state = cases.case_state(self.harvest.db, task.court, task.pacer_case_id or number)
         cost = acms.docket_estimate(state.report_size_bytes if state else None)
         request = self.request(acms.docket(self.sessions.base(task.court), number), task.court, self.parse_docket,
@@ -64,7 +64,7 @@ class AcmsSpider(HarvestSpider):
             yield from self._layout_changed(response, task.court, key, exc)
             return
         yield self.audit(response)
-        yield {"item": "acms", "what": "route", "court": task.court, "docket_number": key, "system": ACMS,
+        yield {"item": "acms", "what": "route", "court": task.court, "docket_number": _number(task), "system": ACMS,
                "acms_case_id": record["pacer_case_id"]}  # fmt: skip
         yield {"item": "docket", "court": task.court, "pacer_case_id": key, "url": response.url, "incremental": False,
                "record": {**record, "acms_case_id": record["pacer_case_id"]}, "body": response.body}  # fmt: skip
@@ -109,11 +109,11 @@ class AcmsSpider(HarvestSpider):
         if rule is None or not rule.dual:
             yield self.audit(response, "failed", f"{task.court} {key}: ACMS does not know this case")
             return
-        self.logger.info("%s %s is not in ACMS: an older case, fetched from TransportRoom", task.court, key)
+        self.logger.info("%s %s is not in ACMS: an older case, fetched from TransportRoom", task.court, _number(task))
         audit = self.audit(response)
         audit.update(outcome="not_in_acms", reason="ACMS does not know the case; it stays in CM/ECF")
         yield audit
-        yield {"item": "acms", "what": "route", "court": task.court, "docket_number": key, "system": CMECF}
+        yield {"item": "acms", "what": "route", "court": task.court, "docket_number": _number(task), "system": CMECF}
 
     def _layout_changed(self, response: Any, court: str, key: str, error: Exception, body: bytes | None = None) -> Iterator[dict]:
         """Fail loudly, naming the court; keep the answer for study; stop asking this court tonight."""
@@ -128,3 +128,8 @@ class AcmsSpider(HarvestSpider):
         gate = self.crawler.get_downloader_middleware(GateMiddleware)
         if gate is not None:
             gate.block_court(court, f"ACMS layout changed: {message[:200]}")
+
+
+def _number(task: DocketTask) -> str:
+    """The docket number ACMS is asked for (and routing remembers): appellate cases are keyed by it."""
+    return task.docket_number or task.pacer_case_id or ""

@@ -147,3 +147,28 @@ def test_changed_layout_fails_loudly_naming_the_court_and_keeps_the_answer(tmp_p
         outcome = conn.execute("SELECT outcome, reason FROM requests WHERE court_id = 'cavc' AND outcome != 'ok'").fetchall()
     assert kept and all(b'"case"' in body and b"authToken" not in body for body in kept)
     assert outcome and outcome[0][0] == "layout_changed" and "cavc" in outcome[0][1]
+
+
+def test_demo_run_shows_ca9_acms_cases_next_to_transportroom_ones(tmp_path):
+    """`make run` (no credentials: the embedded sandbox, whose seeds key ca9 cases by case id)."""
+    import os
+    import subprocess
+    import sys
+
+    from harvest_support import REPO
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "harvester.toml").write_text(
+        '[sandbox]\ncourts = ["ca9"]\ncases = 3\nper_court_per_second = 40.0\nglobal_per_second = 120.0\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PACER_")}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run([sys.executable, "-m", "harvester.cli", "run"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    with sqlite3.connect(tmp_path / "data" / "pacer.db") as conn:
+        routes = dict(conn.execute("SELECT docket_number, system FROM acms_cases WHERE court_id = 'ca9'"))
+        fetched = {n for (n,) in conn.execute("SELECT docket_number FROM cases WHERE court_id = 'ca9' AND entry_count > 0")}
+    in_acms = {n for n, system in routes.items() if system == ACMS}
+    transportroom = fetched - in_acms
+    assert in_acms and transportroom
+    assert {n for n, system in routes.items() if system == CMECF} <= fetched, "cases ACMS did not know reach TransportRoom"
