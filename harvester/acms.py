@@ -76,7 +76,9 @@ class AcmsCourt:
         return ACMS if year >= self.since.year else CMECF
 
     def describe(self) -> str:
-        return "ACMS" if self.since is None else f"ACMS for cases opened from {self.since.isoformat()}, older ones CM/ECF"
+        return (
+            "ACMS" if self.since is None else f"ACMS for cases opened from {self.since.isoformat()}, older ones CM/ECF"
+        )
 
 
 class AcmsCourts:
@@ -182,16 +184,26 @@ def check_docket(body: bytes, court: str) -> dict[str, Any]:
     try:
         doc = json.loads(body)
     except ValueError:
-        raise AcmsLayoutError(f"{court}: ACMS docket answer is not JSON (the site's layout or protocol changed?)") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("caseDetails"), dict) or not isinstance(doc.get("docketInfo"), dict):
+        raise AcmsLayoutError(
+            f"{court}: ACMS docket answer is not JSON (the site's layout or protocol changed?)"
+        ) from None
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("caseDetails"), dict)
+        or not isinstance(doc.get("docketInfo"), dict)
+    ):
         keys = ", ".join(sorted(doc)[:8]) if isinstance(doc, dict) else type(doc).__name__
-        raise AcmsLayoutError(f"{court}: ACMS docket JSON without caseDetails/docketInfo (got: {keys}); the layout changed")
+        raise AcmsLayoutError(
+            f"{court}: ACMS docket JSON without caseDetails/docketInfo (got: {keys}); the layout changed"
+        )
     return doc
 
 
 def billed_bytes(doc: dict[str, Any]) -> int | None:
     """The byte counts ACMS reports for a docket (case details + entries), or None."""
-    counts = [part.get("byteCount") for part in (doc.get("caseDetails"), doc.get("docketInfo")) if isinstance(part, dict)]
+    counts = [
+        part.get("byteCount") for part in (doc.get("caseDetails"), doc.get("docketInfo")) if isinstance(part, dict)
+    ]
     numbers = [int(c) for c in counts if isinstance(c, (int, float)) and not isinstance(c, bool)]
     return sum(numbers) if numbers else None
 

@@ -12,7 +12,8 @@ answer is archived.
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from harvester import acms
 from harvester.acms import ACMS, CMECF, AcmsLayoutError
@@ -115,10 +116,14 @@ class AcmsSpider(HarvestSpider):
         yield audit
         yield {"item": "acms", "what": "route", "court": task.court, "docket_number": _number(task), "system": CMECF}
 
-    def _layout_changed(self, response: Any, court: str, key: str, error: Exception, body: bytes | None = None) -> Iterator[dict]:
+    def _layout_changed(
+        self, response: Any, court: str, key: str, error: Exception, body: bytes | None = None
+    ) -> Iterator[dict]:
         """Fail loudly, naming the court; keep the answer for study; stop asking this court tonight."""
         message = str(error) if str(error).startswith(court) else f"{court}: {error}"
-        self.logger.error("ACMS layout or protocol changed at %s (case %s): %s; the answer is archived", court, key, message)
+        self.logger.error(
+            "ACMS layout or protocol changed at %s (case %s): %s; the answer is archived", court, key, message
+        )
         self.crawler.stats.inc_value("acms/layout_changed")
         yield self.audit(response, "layout_changed", message[:500])
         yield {"item": "acms", "what": "unrecognised", "court": court, "case_key": key, "body": body or response.body,

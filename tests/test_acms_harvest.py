@@ -61,7 +61,9 @@ def test_whole_harvest_has_ca2_ca9_cavc_with_one_pacer_login(sandbox, first):
         assert ledger_cost(conn, "%/acms/%IndexContent%") == acms_cost(sandbox) > 0
     assert stored == served and {court for court, _ in stored} == set(ACMS_COURTS)
     assert guids["23-2413"] == "0199c58d-9e5c-ee11-a81c-001dd80ad0b3"  # the real case keeps ACMS's GUID
-    assert entries == sum(len(sandbox.acms.cases["cavc", n].entries_at(sandbox.clock.timestamp())) for n in ("26-7001", "26-7045"))
+    assert entries == sum(
+        len(sandbox.acms.cases["cavc", n].entries_at(sandbox.clock.timestamp())) for n in ("26-7001", "26-7045")
+    )
     assert lists > 0
     assert len(logins(sandbox)) == 1
     assert sandbox.acms.sign_ons == {"ca2": 1, "ca9": 1, "cavc": 1}
@@ -69,14 +71,19 @@ def test_whole_harvest_has_ca2_ca9_cavc_with_one_pacer_login(sandbox, first):
 
 def test_no_bearer_token_or_assertion_reaches_the_database(first):
     with first.connect() as conn:
-        bodies = [zlib.decompress(row[0]) for row in conn.execute("SELECT body FROM raw_pages WHERE kind LIKE 'acms%' OR url LIKE '%acms%'")]
+        bodies = [
+            zlib.decompress(row[0])
+            for row in conn.execute("SELECT body FROM raw_pages WHERE kind LIKE 'acms%' OR url LIKE '%acms%'")
+        ]
     assert bodies and not any(b"authToken" in body or b"SAMLResponse" in body for body in bodies)
 
 
 def test_dual_system_court_old_case_goes_to_transportroom(sandbox, first):
     with first.connect() as conn:
         routes = dict(conn.execute("SELECT docket_number, system FROM acms_cases WHERE court_id = 'ca9'"))
-        fetched = [u for (u,) in conn.execute("SELECT url FROM requests WHERE url LIKE '%CaseSummary%' AND outcome = 'ok'")]
+        fetched = [
+            u for (u,) in conn.execute("SELECT url FROM requests WHERE url LIKE '%CaseSummary%' AND outcome = 'ok'")
+        ]
     old = [c["docket_number"] for c in sandbox.cases("ca9") if c.get("system") != "acms"]
     assert old and all(routes.get(n) == CMECF for n in old if n.startswith(("23-", "24-", "25-", "26-")))
     assert all(any(f"caseNum={n}" in u for u in fetched) for n in old)
@@ -104,7 +111,9 @@ def test_next_nights_fetch_only_what_is_new_and_bill_once(sandbox, first):
     assert result.returncode == 0, result.stderr[-3000:]
     with first.connect() as conn:
         lists_after = conn.execute("SELECT count(*) FROM acms_document_lists").fetchone()[0]
-        doc_requests = conn.execute("SELECT count(*) FROM requests WHERE url LIKE '%DocketEntryDocuments%'").fetchone()[0]
+        doc_requests = conn.execute("SELECT count(*) FROM requests WHERE url LIKE '%DocketEntryDocuments%'").fetchone()[
+            0
+        ]
         assert ledger_cost(conn, "%/acms/%IndexContent%") == acms_cost(sandbox)
         per_run = conn.execute("SELECT run_id, url, count(*) FROM requests WHERE url LIKE '%IndexContent%'"
                                " AND outcome = 'ok' GROUP BY 1, 2 HAVING count(*) > 1").fetchall()  # fmt: skip
@@ -125,8 +134,12 @@ def test_expired_session_signs_on_again_without_a_new_pacer_login(tmp_path, sand
         sandbox.acms.expire_every.clear()
     assert result.returncode == 0, result.stderr[-3000:]
     with work.connect() as conn:
-        stored = conn.execute("SELECT count(*) FROM acms_cases WHERE court_id = 'ca2' AND system = 'acms'").fetchone()[0]
-        retried = conn.execute("SELECT count(*) FROM requests WHERE outcome = 'retried' AND reason LIKE '%ACMS session%'").fetchone()[0]
+        stored = conn.execute("SELECT count(*) FROM acms_cases WHERE court_id = 'ca2' AND system = 'acms'").fetchone()[
+            0
+        ]
+        retried = conn.execute(
+            "SELECT count(*) FROM requests WHERE outcome = 'retried' AND reason LIKE '%ACMS session%'"
+        ).fetchone()[0]
     assert stored == 3 and retried >= 1
     assert sandbox.acms.sign_ons["ca2"] - before.get("ca2", 0) >= 2
     assert len(logins(sandbox)) == logins_before + 1  # this run's one login, none for the expired ACMS session
@@ -143,8 +156,12 @@ def test_changed_layout_fails_loudly_naming_the_court_and_keeps_the_answer(tmp_p
     log = work.log_path.read_text()
     assert "ACMS layout or protocol changed at cavc" in log
     with work.connect() as conn:
-        kept = [zlib.decompress(b) for (b,) in conn.execute("SELECT body FROM raw_pages WHERE kind = 'acms_unrecognised'")]
-        outcome = conn.execute("SELECT outcome, reason FROM requests WHERE court_id = 'cavc' AND outcome != 'ok'").fetchall()
+        kept = [
+            zlib.decompress(b) for (b,) in conn.execute("SELECT body FROM raw_pages WHERE kind = 'acms_unrecognised'")
+        ]
+        outcome = conn.execute(
+            "SELECT outcome, reason FROM requests WHERE court_id = 'cavc' AND outcome != 'ok'"
+        ).fetchall()
     assert kept and all(b'"case"' in body and b"authToken" not in body for body in kept)
     assert outcome and outcome[0][0] == "layout_changed" and "cavc" in outcome[0][1]
 
@@ -159,7 +176,9 @@ def test_demo_run_shows_ca9_acms_cases_next_to_transportroom_ones(tmp_path):
 
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "harvester.toml").write_text(
-        '[sandbox]\ncourts = ["ca9"]\ncases = 3\nper_court_per_second = 40.0\nglobal_per_second = 120.0\n', encoding="utf-8")
+        '[sandbox]\ncourts = ["ca9"]\ncases = 3\nper_court_per_second = 40.0\nglobal_per_second = 120.0\n',
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PACER_")}
     env["PYTHONPATH"] = str(REPO)
     result = subprocess.run([sys.executable, "-m", "harvester.cli", "run"], cwd=tmp_path, env=env, capture_output=True,
@@ -167,8 +186,12 @@ def test_demo_run_shows_ca9_acms_cases_next_to_transportroom_ones(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     with sqlite3.connect(tmp_path / "data" / "pacer.db") as conn:
         routes = dict(conn.execute("SELECT docket_number, system FROM acms_cases WHERE court_id = 'ca9'"))
-        fetched = {n for (n,) in conn.execute("SELECT docket_number FROM cases WHERE court_id = 'ca9' AND entry_count > 0")}
+        fetched = {
+            n for (n,) in conn.execute("SELECT docket_number FROM cases WHERE court_id = 'ca9' AND entry_count > 0")
+        }
     in_acms = {n for n, system in routes.items() if system == ACMS}
     transportroom = fetched - in_acms
     assert in_acms and transportroom
-    assert {n for n, system in routes.items() if system == CMECF} <= fetched, "cases ACMS did not know reach TransportRoom"
+    assert {n for n, system in routes.items() if system == CMECF} <= fetched, (
+        "cases ACMS did not know reach TransportRoom"
+    )

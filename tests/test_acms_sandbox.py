@@ -6,12 +6,11 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from sandbox_support import START, Client
 
 from harvester.acms import saml_form
 from harvester.parsers import parse_page
 from harvester.sandbox import Sandbox
-
-from sandbox_support import START, Client
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +28,9 @@ def sign_on(client: Client, court: str) -> str:
     idp = first.headers["location"]
     form = client.get(idp)  # carries the NextGenCSO cookie
     action, fields = saml_form(form.body, base)
-    done = client.request("POST", action, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded", "Cookie": ""})
+    done = client.request(
+        "POST", action, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded", "Cookie": ""}
+    )
     assert done.status == 302
     return done.headers["set-cookie"].split(";", 1)[0]
 
@@ -49,7 +50,11 @@ def test_sign_on_exchanges_the_pacer_token_for_a_court_session(sandbox):
                        headers={"Cookie": cookie})  # fmt: skip
     assert other.status == 302, "a ca9 session must not open ca2"
     billed = [r for r in sandbox.request_log.records() if r["endpoint"] == "acms-docket" and r["status"] == 200]
-    assert billed and billed[-1]["billable_pages"] >= 1 and billed[-1]["cost"] == pytest.approx(billed[-1]["billable_pages"] * 0.1)
+    assert (
+        billed
+        and billed[-1]["billable_pages"] >= 1
+        and billed[-1]["cost"] == pytest.approx(billed[-1]["billable_pages"] * 0.1)
+    )
 
 
 def test_no_session_without_a_valid_pacer_token(sandbox):

@@ -121,7 +121,9 @@ class AcmsSessions(SharedInSettings):
         if form is None:
             idp = _location(first)
             if idp is None:
-                raise AcmsLayoutError(f"{court}: ACMS sign-on did not lead to PACER's sign-on (HTTP {first.status} at {base})")
+                raise AcmsLayoutError(
+                    f"{court}: ACMS sign-on did not lead to PACER's sign-on (HTTP {first.status} at {base})"
+                )
             form = await self._identity_provider(crawler, court, idp, token, jar, base)
         action, fields = form
         if _host(action) != _host(base):
@@ -133,7 +135,9 @@ class AcmsSessions(SharedInSettings):
         if not jar:
             raise AcmsLayoutError(f"{court}: ACMS accepted the sign-on but set no session cookie (protocol changed?)")
         self.cookies[court] = jar
-        logger.info("Signed on to ACMS at %s with the run's PACER login (sign-on %d for %s)", _host(base), count + 1, court)
+        logger.info(
+            "Signed on to ACMS at %s with the run's PACER login (sign-on %d for %s)", _host(base), count + 1, court
+        )
 
     async def _identity_provider(
         self, crawler: Any, court: str, idp: str, token: Secret, jar: dict[str, Secret], base: str
@@ -250,7 +254,9 @@ class AcmsMiddleware:
         request.headers.pop(b"Authorization", None)
         return None
 
-    async def _expired(self, request: Request, response: Response, court: str, jar: dict[str, Secret]) -> Request | Response:
+    async def _expired(
+        self, request: Request, response: Response, court: str, jar: dict[str, Secret]
+    ) -> Request | Response:
         self.crawler.stats.inc_value("acms/session_expired")
         if request.meta.get(META_ACMS_RETRY):
             self._block(court, "ACMS sends the harvester back to the sign-on even after a fresh one")

@@ -18,8 +18,7 @@ from sqlite_utils import Database
 
 from harvester.acms import CMECF
 from harvester.cmecf import court_base
-from harvester.config import ACMS_API_URL, ACMS_URL
-from harvester.config import Config
+from harvester.config import ACMS_API_URL, ACMS_URL, Config
 from harvester.gate.budget import estimate_pages
 from harvester.gate.clock import Clock, make_clock
 from harvester.gate.tls import ssl_context

@@ -160,11 +160,16 @@ class AcmsEmulation:
         if not self._session(request, court):
             return self._to_idp(court)
         ident = dict(parse_qsl(request.query)).get("caseIdentifier", "").strip()
-        case = self.cases.get((court, ident)) or next((c for c in self.cases.values() if c.court == court and c.guid == ident), None)
+        case = self.cases.get((court, ident)) or next(
+            (c for c in self.cases.values() if c.court == court and c.guid == ident), None
+        )
         if case is None:
             return Response(404, json.dumps({"error": f"case {ident} not found"}).encode(), JSON)
         doc = self._docket_json(case)
-        pages = min(PAGE_CAP, max(1, math.ceil((doc["caseDetails"]["byteCount"] + doc["docketInfo"]["byteCount"]) / BYTES_PER_PAGE)))
+        pages = min(
+            PAGE_CAP,
+            max(1, math.ceil((doc["caseDetails"]["byteCount"] + doc["docketInfo"]["byteCount"]) / BYTES_PER_PAGE)),
+        )
         record.update({"billable_pages": pages, "cost": round(pages * PAGE_DOLLARS, 2), "case": case.docket_number,
                        "entries": len(doc["docketInfo"]["docketEntries"])})  # fmt: skip
         token = secrets.token_urlsafe(24)
@@ -223,9 +228,13 @@ def _real_cases() -> list[AcmsCase]:
             continue
         court = path.name.split("_", 1)[0]
         details = doc["caseDetails"]
-        cases.append(AcmsCase(court, details["caseNumber"], details["caseId"], details, doc["docketInfo"]["docketEntries"]))
+        cases.append(
+            AcmsCase(court, details["caseNumber"], details["caseId"], details, doc["docketInfo"]["docketEntries"])
+        )
     for case in cases:
-        case.documents = {e["docketEntryId"]: lists[e["docketEntryId"]] for e in case.entries if e["docketEntryId"] in lists}
+        case.documents = {
+            e["docketEntryId"]: lists[e["docketEntryId"]] for e in case.entries if e["docketEntryId"] in lists
+        }
     return cases
 
 
@@ -249,7 +258,9 @@ def _synthetic_cases(epoch_ts: float) -> list[AcmsCase]:
                                      "<td><div>Pat Counsel, Attorney<br>Email: counsel@example.test<br>[Retained]<br>"
                                      "Example Law<br>1 Main St</div></td></tr></table>",
             }  # fmt: skip
-            out.append(AcmsCase(court, number, details["caseId"], details, [], opened_ts=opened, base=base, epoch_ts=epoch_ts))
+            out.append(
+                AcmsCase(court, number, details["caseId"], details, [], opened_ts=opened, base=base, epoch_ts=epoch_ts)
+            )
     return out
 
 

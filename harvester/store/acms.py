@@ -10,8 +10,9 @@ for again. An answer whose layout the harvester does not know is archived in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlite_utils import Database
 
