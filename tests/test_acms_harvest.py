@@ -195,3 +195,31 @@ def test_demo_run_shows_ca9_acms_cases_next_to_transportroom_ones(tmp_path):
     assert {n for n, system in routes.items() if system == CMECF} <= fetched, (
         "cases ACMS did not know reach TransportRoom"
     )
+
+
+def test_status_shows_the_system_of_each_watched_court_of_appeals(tmp_path):
+    from harvester.run.status import format_status, status
+
+    config = from_dict({"watch": {"courts": ["ca9", "ca5", "cand"]}, "database": {"path": str(tmp_path / "none.db")},
+                        "harvest": {"state_dir": str(tmp_path)}})  # fmt: skip
+    report = status(config)
+    assert report["appellate_systems"] == {
+        "ca5": "CM/ECF (TransportRoom)",
+        "ca9": "ACMS for cases opened from 2023-10-01, older ones CM/ECF",
+    }
+    assert "Court of appeals ca9: ACMS for cases opened from 2023-10-01" in format_status(report)
+
+
+def test_the_pacer_token_is_shown_only_to_court_hosts_and_saml_forms_are_read():
+    from harvester.acms import saml_form
+    from harvester.run.acms_session import _may_see_token
+
+    acms_base = "https://ca9-showdoc.azurewebsites.us/"
+    assert _may_see_token("https://idp.ca9.uscourts.gov/idp/profile/SAML2/Redirect/SSO", acms_base)
+    assert not _may_see_token("https://evil.example/sso", acms_base)
+    assert not _may_see_token("http://idp.ca9.uscourts.gov/sso", acms_base)
+    page = (b'<form method="post" action="https&#x3a;&#x2f;&#x2f;ca9-showdoc.azurewebsites.us&#x2f;Saml2&#x2f;Acs">'
+            b'<input type="hidden" name="RelayState" value="r"/><input type="hidden" name="SAMLResponse" value="PHNhbWw+"/></form>')  # fmt: skip
+    assert saml_form(page, "https://idp.ca9.uscourts.gov/sso") == (
+        "https://ca9-showdoc.azurewebsites.us/Saml2/Acs", {"RelayState": "r", "SAMLResponse": "PHNhbWw+"})  # fmt: skip
+    assert saml_form(b"<html><form action='/x'><input type='text' name='user'></form></html>", acms_base) is None
