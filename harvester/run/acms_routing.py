@@ -31,8 +31,20 @@ def acms_courts(harvest: Harvest) -> AcmsCourts:
 
 def system_of(harvest: Harvest, court: str, docket_number: str | None) -> str:
     """``acms`` or ``cmecf`` for one watched case."""
-    known = acms_store.known_systems(harvest.db).get((court, docket_number or ""))
+    known = _answers(harvest).get((court, docket_number or ""))
     return known or acms_courts(harvest).system_for(court, docket_number)
+
+
+_ANSWERS: weakref.WeakKeyDictionary[Harvest, tuple[int, dict[tuple[str, str], str]]] = weakref.WeakKeyDictionary()
+
+
+def _answers(harvest: Harvest) -> dict[tuple[str, str], str]:
+    """The courts' answers, read again only when another connection (the writer) committed since."""
+    version = harvest.db.execute("PRAGMA data_version").fetchone()[0]
+    cached = _ANSWERS.get(harvest)
+    if cached is None or cached[0] != version:
+        cached = _ANSWERS[harvest] = (version, acms_store.known_systems(harvest.db))
+    return cached[1]
 
 
 def without_acms_only(harvest: Harvest, courts: list[str]) -> list[str]:
