@@ -55,8 +55,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "court_url": Key(str, PACER_COURT_URL, "Base URL of a court's CM/ECF site; {court} is replaced by the court id."),
         "ca_bundle": Key(str, "", "PEM file of trusted CA certificates; empty means the system trust store."),
         "clock_url": Key(str, "", "Sandbox only: URL of the sandbox's simulated clock. Refused for non-loopback hosts."),
-        "acms_url": Key(str, ACMS_URL, "Base URL of an ACMS court's site (sign-on, dockets); {court} is replaced by the court id."),
-        "acms_api_url": Key(str, ACMS_API_URL, "Base URL of an ACMS court's document API; {court} is replaced by the court id."),
+        "acms_url": Key(str, "", "Base URL of an ACMS court's site (sign-on, dockets), {court} replaced by the court id; empty: PACER's own ACMS hosts when court_url is PACER's, else no ACMS (every case goes to CM/ECF)."),
+        "acms_api_url": Key(str, "", "Base URL of an ACMS court's document API, {court} replaced by the court id; empty: follows acms_url."),
     },
     "acms": {
         "courts": Key(list, list(ACMS_COURTS), "Courts of appeals in ACMS: `ca9` (every case), or `cavc@2026-10-01` (a dual-system court: cases of that year on are asked of ACMS first, older ones and those ACMS does not know go to CM/ECF).", str),

@@ -24,7 +24,7 @@ def acms_dir(root, sandbox, cases=None, **sections) -> HarvestDir:
     cfg = sandbox.config
     merged = {"endpoints": {"acms_url": cfg["acms_url"], "acms_api_url": cfg["acms_api_url"]},
               "acms": {"documents": True}, **sections}  # fmt: skip
-    return HarvestDir.create(root, sandbox, cases=cases, sections=merged)
+    return HarvestDir.create(root, sandbox, cases=sandbox.cases(acms=True) if cases is None else cases, sections=merged)
 
 
 def acms_cost(sandbox) -> float:
@@ -51,7 +51,7 @@ def first(tmp_path_factory, sandbox):
 
 
 def test_whole_harvest_has_ca2_ca9_cavc_with_one_pacer_login(sandbox, first):
-    served = {(c["court"], c["docket_number"]) for c in sandbox.cases() if c.get("system") == "acms"}
+    served = {(c["court"], c["docket_number"]) for c in sandbox.cases(acms=True) if c.get("system") == "acms"}
     with first.connect() as conn:
         stored = set(conn.execute("SELECT court_id, docket_number FROM acms_cases WHERE system = 'acms'"))
         guids = dict(conn.execute("SELECT docket_number, json_extract(extra, '$.acms_case_id') FROM cases"))
@@ -84,7 +84,7 @@ def test_dual_system_court_old_case_goes_to_transportroom(sandbox, first):
         fetched = [
             u for (u,) in conn.execute("SELECT url FROM requests WHERE url LIKE '%CaseSummary%' AND outcome = 'ok'")
         ]
-    old = [c["docket_number"] for c in sandbox.cases("ca9") if c.get("system") != "acms"]
+    old = [c["docket_number"] for c in sandbox.cases("ca9", acms=True) if c.get("system") != "acms"]
     assert old and all(routes.get(n) == CMECF for n in old if n.startswith(("23-", "24-", "25-", "26-")))
     assert all(any(f"caseNum={n}" in u for u in fetched) for n in old)
 
@@ -128,7 +128,9 @@ def test_expired_session_signs_on_again_without_a_new_pacer_login(tmp_path, sand
     before = dict(sandbox.acms.sign_ons)
     logins_before = len(logins(sandbox))
     try:
-        work = acms_dir(tmp_path, sandbox, cases=[c for c in sandbox.cases("ca2") if c.get("system") == "acms"])
+        work = acms_dir(
+            tmp_path, sandbox, cases=[c for c in sandbox.cases("ca2", acms=True) if c.get("system") == "acms"]
+        )
         result = work.run()
     finally:
         sandbox.acms.expire_every.clear()
@@ -148,7 +150,7 @@ def test_expired_session_signs_on_again_without_a_new_pacer_login(tmp_path, sand
 def test_changed_layout_fails_loudly_naming_the_court_and_keeps_the_answer(tmp_path, sandbox):
     sandbox.acms.change_layout("cavc")
     try:
-        work = acms_dir(tmp_path, sandbox, cases=[c for c in sandbox.cases("cavc")])
+        work = acms_dir(tmp_path, sandbox, cases=[c for c in sandbox.cases("cavc", acms=True)])
         result = work.run()
     finally:
         sandbox.acms.change_layout("cavc", False)

@@ -97,4 +97,4 @@ def test_faults_expired_session_and_changed_layout(sandbox):
     finally:
         sandbox.acms.change_layout("ca2", False)
     assert "caseDetails" not in changed and "case" in changed
-    assert {c["court"] for c in sandbox.cases() if c.get("system") == "acms"} == {"ca2", "ca9", "cavc"}
+    assert {c["court"] for c in sandbox.cases(acms=True) if c.get("system") == "acms"} == {"ca2", "ca9", "cavc"}

@@ -36,6 +36,7 @@ from harvester.errors import LoginFailed
 from harvester.gate.attempts import retry_of
 from harvester.logs import register_secret
 from harvester.parsers.login import is_login_page
+from harvester.run.acms_routing import acms_endpoints
 from harvester.run.harvest import Harvest, harvest_from_settings
 from harvester.run.session import PacerSession
 from harvester.shared import SharedInSettings
@@ -69,8 +70,8 @@ class AcmsSessions(SharedInSettings):
         harvest = harvest_from_settings(crawler.settings)
         sessions = _BY_HARVEST.get(harvest)
         if sessions is None:
-            endpoints = harvest.endpoints
-            sessions = cls(crawler.settings.get("PACER_SESSION"), endpoints.acms_url, endpoints.acms_api_url)
+            acms_url, api_url = acms_endpoints(harvest.endpoints) or ("", "")
+            sessions = cls(crawler.settings.get("PACER_SESSION"), acms_url, api_url)
             _BY_HARVEST[harvest] = sessions
         return sessions
 

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from harvester.acms import CMECF
 from harvester.cmecf import court_base
-from harvester.config import ACMS_API_URL, ACMS_URL, Config
+from harvester.config import Config
 from harvester.gate.budget import estimate_pages
 from harvester.gate.clock import Clock, make_clock
 from harvester.gate.tls import ssl_context
@@ -39,8 +39,8 @@ class Endpoints:
     court_url: str
     ca_bundle: str = ""
     clock_url: str = ""
-    acms_url: str = ACMS_URL
-    acms_api_url: str = ACMS_API_URL
+    acms_url: str = ""  # empty: see harvester.run.acms_routing.acms_endpoints
+    acms_api_url: str = ""
 
     @classmethod
     def from_config(cls, config: Config) -> Endpoints:
@@ -51,7 +51,8 @@ class Endpoints:
 
     def clock(self) -> Clock:
         """The run's clock: the system's, or the sandbox's ``clock_url`` (refused unless every endpoint is loopback)."""
-        urls = [self.login_url, self.logout_url, self.court_lookup_url, self.court_url]
+        urls = [self.login_url, self.logout_url, self.court_lookup_url, self.court_url,
+                *(url for url in (self.acms_url, self.acms_api_url) if url)]  # fmt: skip
         return make_clock(urls, self.clock_url or None, ssl_context(self.ca_bundle or None))
 
 

@@ -86,4 +86,4 @@ def resolved_target(config: Config, *, sandbox: bool = False) -> Iterator[Target
         kwargs["courts"] = tuple(options["courts"])
     with Sandbox(**kwargs) as running:
         logger.info("No PACER credentials configured: harvesting the embedded sandbox at %s", running.base_url)
-        yield sandbox_target(running.config, running.cases())
+        yield sandbox_target(running.config, running.cases(acms=True))

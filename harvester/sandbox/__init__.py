@@ -275,7 +275,7 @@ class Sandbox:
         """A reader over this sandbox's request log."""
         return RequestLog(self.state_dir / LOG_NAME)
 
-    def cases(self, court: str | None = None) -> list[dict]:
-        """The cases served (as ``GET /sandbox/cases`` lists them)."""
-        acms = [c for c in self.acms.listing() if court in (None, c["court"])]
-        return [case_info(c) for c in self.catalog.cases(court)] + acms
+    def cases(self, court: str | None = None, *, acms: bool = False) -> list[dict]:
+        """The cases served (as ``GET /sandbox/cases`` lists them); with ``acms`` also the ACMS courts' cases."""
+        served = [case_info(c) for c in self.catalog.cases(court)]
+        return served + [c for c in self.acms.listing() if court in (None, c["court"])] if acms else served
