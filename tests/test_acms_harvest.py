@@ -11,7 +11,7 @@ import sqlite3
 import zlib
 
 import pytest
-from harvest_support import HarvestDir, logins, start_sandbox
+from harvest_support import FAST_RATE, HarvestDir, logins, start_sandbox
 
 from harvester.acms import ACMS, CMECF, AcmsCourts, take_token
 from harvester.config import from_dict
@@ -145,6 +145,26 @@ def test_expired_session_signs_on_again_without_a_new_pacer_login(tmp_path, sand
     assert stored == 3 and retried >= 1
     assert sandbox.acms.sign_ons["ca2"] - before.get("ca2", 0) >= 2
     assert len(logins(sandbox)) == logins_before + 1  # this run's one login, none for the expired ACMS session
+
+
+def test_when_pacer_itself_dropped_the_token_one_new_pacer_login_serves(tmp_path, sandbox):
+    sandbox.acms.expire_every["ca9"], sandbox.acms.expire_pacer_too = 2, True
+    logins_before = len(logins(sandbox))
+    try:
+        cases = [c for c in sandbox.cases("ca9", acms=True) if c.get("system") == "acms"]
+        # One request at a time: the tokens end after the 2nd docket, before the 3rd is asked for.
+        work = acms_dir(tmp_path, sandbox, cases=cases, rate={**FAST_RATE, "per_court_concurrency": 1})
+        result = work.run()
+    finally:
+        sandbox.acms.expire_every.clear()
+        sandbox.acms.expire_pacer_too = False
+    assert result.returncode == 0, result.stderr[-3000:]
+    with work.connect() as conn:
+        stored = conn.execute("SELECT count(*) FROM acms_cases WHERE court_id = 'ca9' AND system = 'acms'").fetchone()[
+            0
+        ]
+    assert stored == len(cases) == 4
+    assert len(logins(sandbox)) - logins_before == 2  # the run's login, and one more because PACER ended the token
 
 
 def test_changed_layout_fails_loudly_naming_the_court_and_keeps_the_answer(tmp_path, sandbox):

@@ -46,7 +46,8 @@ logger = logging.getLogger(__name__)
 META_ACMS = "acms"  # "docket" or "documents": the request needs the court's ACMS session
 META_ACMS_RETRY = "acms_session_retry"
 META_ACMS_AUTH = "acms_sign_on"  # a sign-on request itself
-EXPIRED_STATUSES = {301, 302, 303, 307, 308, 401, 440}
+REDIRECTS = {301, 302, 303, 307, 308}
+EXPIRED_STATUSES = {*REDIRECTS, 401, 440}
 MAX_SIGN_ONS_PER_COURT = 3  # each costs the court's identity provider a SAML round; a loop must end
 
 _BY_HARVEST: weakref.WeakKeyDictionary[Harvest, AcmsSessions] = weakref.WeakKeyDictionary()
@@ -98,8 +99,7 @@ class AcmsSessions(SharedInSettings):
         """Sign on again unless another request already replaced ``stale``."""
         async with self._lock(court):
             if self.cookies.get(court) is stale or not self.cookies.get(court):
-                self.cookies.pop(court, None)
-                self.tokens.pop(court, None)
+                self.cookies.pop(court, None)  # the bearer token stays: it came with a docket, not with the sign-on
                 await self._sign_on(crawler, court)
 
     def _lock(self, court: str) -> asyncio.Lock:
@@ -185,7 +185,7 @@ def new_cookies(response: Response) -> dict[str, Secret]:
 
 
 def _location(response: Response) -> str | None:
-    if response.status not in (301, 302, 303, 307, 308):
+    if response.status not in REDIRECTS:
         return None
     target = response.headers.get(b"Location")
     return response.urljoin(target.decode("latin-1")) if target else None
@@ -243,7 +243,10 @@ class AcmsMiddleware:
             return response
         court = request.meta["court"]
         jar.update(new_cookies(response))  # ACMS refreshes its cookies as it goes
-        if response.status in EXPIRED_STATUSES or is_login_page(response.body):
+        # A document list refused (401) wants a fresher bearer token, which only a docket brings, not a
+        # sign-on: it fails and is asked for again another night (it is free, and not stored until then).
+        expired = EXPIRED_STATUSES if request.meta.get(META_ACMS) == "docket" else REDIRECTS
+        if response.status in expired or is_login_page(response.body):
             return await self._expired(request, response, court, jar)
         if request.meta.get(META_ACMS) == "docket" and response.status == 200:
             return self._without_token(response, court)

@@ -5,7 +5,7 @@ Routes (under ``/acms/{court}/`` on the sandbox host; ca2, ca9 and cavc):
 - ``GET /acms/{court}/``: with a valid ACMS session cookie a small home page, else
   a redirect to ``idp/sso`` (the court's identity provider);
 - ``GET idp/sso``: with a valid ``NextGenCSO`` cookie a form that posts itself to
-  ``Saml2/Acs`` (hidden ``SAMLResponse``, ``RelayState``); else PACER's login page;
+  ``Saml2/Acs`` (hidden ``SAMLResponse``, ``RelayState``); else a redirect to PACER's login;
 - ``POST Saml2/Acs``: a SAML answer issued here (once) -> ``Set-Cookie`` of the
   court's session (``.AspNetCore.Cookies``), valid for that court only;
 - ``GET Home/IndexContent?caseIdentifier=<docket number or GUID>``: the docket
@@ -90,6 +90,7 @@ class AcmsEmulation:
         self.layout_changed: set[str] = set()
         self.sign_ons: dict[str, int] = {}
         self.expire_every: dict[str, int] = {}  # court -> its sessions end after that many dockets
+        self.expire_pacer_too = False  # ...and so do the PACER tokens (NextGenCSO)
         self._served: dict[str, int] = {}
 
     # ------------------------------------------------------------------ control
@@ -135,8 +136,8 @@ class AcmsEmulation:
     def _idp(self, request: Request, court: str, path: str, record: dict) -> Response:
         account = self.login.account_for(request.cookies().get("NextGenCSO"))
         record["account"] = account
-        if account is None:
-            return Response(200, b"<html><body><form>Please log in to PACER (Login ID, Password)</form></body></html>")
+        if account is None:  # no valid PACER session: off to PACER's login, as the central sign-on does
+            return Response(302, b"", headers=[("Location", "/csologin/login.jsf?appurl=acms")])
         assertion = secrets.token_urlsafe(24)
         self._assertions[assertion] = court
         page = (f'<html><body onload="document.forms[0].submit()"><form method="post" action="/acms/{court}/Saml2/Acs">'
@@ -177,6 +178,8 @@ class AcmsEmulation:
         self._served[court] = self._served.get(court, 0) + 1
         if self.expire_every.get(court) and self._served[court] % self.expire_every[court] == 0:
             self.expire_sessions(court)  # the next request finds the session gone
+            if self.expire_pacer_too:
+                self.login.expire_tokens()
         if court in self.layout_changed:  # a rebuilt site: the same data under other names
             doc = {"case": doc["caseDetails"], "entries": doc["docketInfo"]["docketEntries"]}
         return Response(200, json.dumps({**doc, "authToken": token}).encode(), JSON)
