@@ -40,9 +40,9 @@ _NAME_PARTS = 3
 def parse(data: bytes, court_id: str | None = None) -> dict:
     """Parse an ACMS entry's document list into a record with an ``attachments`` list."""
     doc = load_object(data, _WHAT)
-    case = required(doc, "caseDetails", (dict,), "top level", _WHAT)
-    entry = required(doc, "docketEntry", (dict,), "top level", _WHAT)
-    documents = required(doc, "docketEntryDocuments", (list,), "top level", _WHAT)
+    case = required(doc, "caseDetails", (dict,), "", _WHAT)
+    entry = required(doc, "docketEntry", (dict,), "", _WHAT)
+    documents = required(doc, "docketEntryDocuments", (list,), "", _WHAT)
     where = "docketEntry"
     entry_id = required(entry, "docketEntryId", (str,), where, _WHAT).strip()
     number = required(entry, "entryNumber", (int, str), where, _WHAT)

@@ -17,6 +17,8 @@ attorneys in the second, one ``<div>`` each (name, contact lines, ``[role]``).
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from ..errors import ParseError
@@ -29,6 +31,7 @@ __all__ = ["parse"]
 
 _WHAT = "ACMS docket"
 _LINE_BREAK = "\x00"  # how html_tree.text_nodes marks <br> and <p>
+_ALIEN_NUMBER = re.compile(r"A\d[\d-]*")
 # Dates of the originating case, by their ACMS key.
 _ORIGIN_DATES = {
     "dateFiled": "date_filed",
@@ -42,8 +45,8 @@ _ORIGIN_DATES = {
 def parse(data: bytes, court_id: str | None = None) -> dict:
     """Parse ACMS docket JSON into a docket record (``court_id`` as given: ACMS names no court)."""
     doc = load_object(data, _WHAT)
-    case = required(doc, "caseDetails", (dict,), "top level", _WHAT)
-    info = required(doc, "docketInfo", (dict,), "top level", _WHAT)
+    case = required(doc, "caseDetails", (dict,), "", _WHAT)
+    info = required(doc, "docketInfo", (dict,), "", _WHAT)
     where = "caseDetails"
     return {
         "court_id": court_id,
@@ -54,13 +57,18 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
         "nature_of_suit": _text(case, "natureOfSuit", where),
         "appeal_from": _court_name(case),
         "fee_status": _text(case, "feeStatus", where),
-        "date_filed": iso_date(required(case, "caseOpened", (str, type(None)), where, _WHAT), f"{where}.caseOpened", _WHAT),
+        "date_filed": _case_opened(case),
         "date_terminated": None,  # not in ACMS's docket JSON
         "case_type_information": _case_types(case),
         "originating_court_information": _originating_court(case),
         "parties": _parties(_text(case, "partyAttorneyList", where)),
         "docket_entries": _entries(required(info, "docketEntries", (list,), "docketInfo", _WHAT)),
     }
+
+
+def _case_opened(case: dict) -> str | None:
+    opened = required(case, "caseOpened", (str, type(None)), "caseDetails", _WHAT)
+    return iso_date(opened, "caseDetails.caseOpened", _WHAT)
 
 
 def _text(obj: dict, key: str, where: str) -> str:
@@ -106,7 +114,7 @@ def _origin_case(case: dict) -> dict:
     where = "caseDetails.originatingCasesInformation[0]"
     info: dict = {}
     number = _text(first, "originCaseNumber", where) or _text(case, "originatingCaseNumber", "caseDetails")
-    if number:
+    if number and not _ALIEN_NUMBER.fullmatch(number):  # an agency's file number may be the alien number
         info["docket_number"] = number
     court = court_from_url(_text(first, "pacerDocketUrl", where))
     if court:
@@ -150,17 +158,17 @@ def _party(name_cell: etree._Element, attorney_cell: etree._Element | None) -> d
     if not raw_lines:
         return None
     party: dict = {"name": raw_lines[0].strip(), "type": ""}
-    if len(raw_lines) > 1:
-        party["type"] = raw_lines[-1].strip().rstrip(",").strip()
-    unparsed = []
-    for line in raw_lines[1:-1]:
+    notes = []
+    for line in raw_lines[1:]:
         label, _, value = line.strip().partition(":")
         if label == "Terminated":
             party["date_terminated"] = parse_date(value)
         else:
-            unparsed.append(line)  # kept as ACMS wrote it, as the reference does
-    if unparsed:
-        party["unparsed"] = unparsed
+            notes.append(line)
+    if notes:
+        party["type"] = notes.pop().strip().rstrip(",").strip()
+    if notes:
+        party["unparsed"] = notes  # kept as ACMS wrote them, as the reference does
     party["attorneys"] = _attorneys(attorney_cell) if attorney_cell is not None else []
     return party
 

@@ -76,15 +76,19 @@ def _is(value: Any, kinds: tuple[type, ...]) -> bool:
 
 
 def required(obj: dict, key: str, kinds: tuple[type, ...], where: str, what: str) -> Any:
-    """``obj[key]``, checked to be one of ``kinds``; else ParseError naming ``where.key``."""
+    """``obj[key]``, checked to be one of ``kinds``; else ParseError naming ``where.key``
+    (``where`` is the path of ``obj`` in the document, "" for the top level)."""
     if not isinstance(obj, dict):
-        raise ParseError(f"{what}: {where} is {_type_name(obj)}, not an object (has the ACMS layout changed?)")
+        raise ParseError(
+            f"{what}: {where or 'the top level'} is {_type_name(obj)}, not an object (has the ACMS layout changed?)"
+        )
+    path = f"{where}.{key}" if where else key
     if key not in obj:
-        raise ParseError(f"{what}: key {where}.{key} is missing (has the ACMS layout changed?)")
+        raise ParseError(f"{what}: key {path} is missing (has the ACMS layout changed?)")
     value = obj[key]
     if not _is(value, kinds):
         wanted = " or ".join(sorted({_TYPE_NAMES.get(k, k.__name__) for k in kinds}))
-        raise ParseError(f"{what}: {where}.{key} is {_type_name(value)}, expected {wanted}")
+        raise ParseError(f"{what}: {path} is {_type_name(value)}, expected {wanted}")
     return value
 
 
