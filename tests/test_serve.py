@@ -220,11 +220,18 @@ def test_cost_and_entries_by_night_match_the_runs(client, conn):
 
 
 def test_pacer_links_on_case_pages(client, conn):
+    # The harvest is a sandbox harvest: its cases link to the local sandbox, never to a real court.
     page = client.get("/pacer/cases?_size=max").text
+    assert "https://ecf." not in page
     district = conn.execute("SELECT court_id, pacer_case_id FROM cases WHERE kind = 'district' LIMIT 1").fetchone()
-    assert f'href="https://ecf.{district[0]}.uscourts.gov/cgi-bin/DktRpt.pl?{district[1]}"' in page
-    appellate = conn.execute("SELECT court_id, docket_number FROM cases WHERE kind = 'appellate' LIMIT 1").fetchone()
-    assert f"https://ecf.{appellate[0]}.uscourts.gov/" in page and f"caseNum={appellate[1]}" in page
+    assert f'href="https://127.0.0.1:8443/ecf/{district[0]}/cgi-bin/DktRpt.pl?{district[1]}"' in page
+    appellate = conn.execute("SELECT court_id, docket_number FROM cases WHERE kind = 'appellate' AND NOT EXISTS"
+                             " (SELECT 1 FROM acms_cases a WHERE a.court_id = cases.court_id"
+                             " AND a.docket_number = cases.docket_number AND a.system = 'acms') LIMIT 1").fetchone()  # fmt: skip
+    assert f"https://127.0.0.1:8443/ecf/{appellate[0]}/" in page and f"caseNum={appellate[1]}" in page
+    # A case harvested from ACMS has no CM/ECF page to link to.
+    acms = conn.execute("SELECT court_id, docket_number FROM acms_cases WHERE system = 'acms' LIMIT 1").fetchone()
+    assert acms is not None and f"caseNum={acms[1]}&" not in page
     # The views that carry court_id and pacer_case_id link too.
     assert "DktRpt.pl?" in client.get("/pacer/attorney_appearances").text
 

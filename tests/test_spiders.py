@@ -21,8 +21,9 @@ from harvester import config as config_module
 from harvester.central import CENTRAL
 from harvester.gate.clock import FakeClock
 from harvester.run.harvest import DocketTask, Endpoints, Harvest
-from harvester.run.items import CourtsItem, DocketItem, RequestAudit, RssItem
+from harvester.run.items import CourtsItem, DocketItem, FeedNightItem, RequestAudit, RssItem
 from harvester.run.pipelines import StorePipeline
+from harvester.run.settings import scrapy_settings
 from harvester.store import ledger
 from harvester.store.connection import open_db
 from harvester.store.writer import DatabaseWriter
@@ -47,7 +48,12 @@ def harvest(tmp_path):
 
 
 def crawler_for(spider_cls, harvest: Harvest):
-    crawler = get_crawler(spider_cls, {"HARVEST": harvest, "HARVEST_ORIGIN": "sandbox"})
+    # The run's own settings: a spider refuses to exist without its gate (see check_settings).
+    # Without a reactor Scrapy would pick its aiohttp handler, which the gate refuses; nothing is downloaded here.
+    settings = scrapy_settings(harvest.config, clock=harvest.clock, spent_before=lambda _instant: 0.0,
+                               extra={"HARVEST": harvest, "HARVEST_ORIGIN": "sandbox", "DOWNLOAD_HANDLERS": {
+                                   "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}})  # fmt: skip
+    crawler = get_crawler(spider_cls, settings)
     crawler.spider = spider_cls.from_crawler(crawler)
     return crawler
 
@@ -104,10 +110,21 @@ def test_a_feed_becomes_an_rss_item_and_is_stored(harvest):
     body = (DATA / "rss" / "almd.xml").read_bytes()
     items = list(crawler.spider.parse_feed(recorded("https://ecf.almd/cgi-bin/rss_outside.pl", body, "almd",
                                                     cls=TextResponse), "almd"))  # fmt: skip
-    assert [type(i) for i in items] == [RequestAudit, RssItem]
+    assert [type(i) for i in items] == [RequestAudit, RssItem, FeedNightItem]  # what the feed was tonight, too
     assert items[1].feed["dockets"] and items[1].follow is False
     store(crawler, items)
     assert harvest.db.execute("SELECT count(*) FROM rss_items").fetchone()[0] > 0
+    assert harvest.db.execute("SELECT court_id, night FROM feed_nights").fetchall() == [("almd", "2026-03-03")]
+
+
+def test_a_court_without_a_feed_gets_a_none_night(harvest):
+    crawler = crawler_for(RssSpider, harvest)
+    harvest.db.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('almd', 'ALMDC', NULL)")
+    harvest.db.conn.commit()
+    items = harvest.no_feed_items()
+    assert [type(i) for i in items] == [FeedNightItem]
+    store(crawler, items)
+    assert harvest.db.execute("SELECT court_id, kind, outcome FROM feed_nights").fetchall() == [("almd", "none", "none")]
 
 
 def test_the_court_lookup_becomes_a_courts_item(harvest):

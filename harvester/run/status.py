@@ -26,8 +26,9 @@ from sqlite_utils import Database
 from harvester.central import CENTRAL
 from harvester.config import Config
 from harvester.gate.window import Window, WindowSpec, format_both
-from harvester.store.coverage import CourtCoverage, court_coverage, coverage_now, format_coverage
+from harvester.run.acms_routing import appellate_systems
 from harvester.store.connection import SchemaError
+from harvester.store.coverage import CourtCoverage, court_coverage, coverage_now, format_coverage
 from harvester.store.ledger import quarter_bounds, quarter_spend
 
 FEE_WAIVER_DOLLARS = 30.0  # PACER waives a quarter's fees when they stay at or under $30
@@ -50,6 +51,7 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
         "blocked_courts": [],
         "spend": None,
         "coverage": None,
+        "appellate_systems": appellate_systems(config),  # which system each watched court of appeals uses
     }
     if not path.exists():
         return report
@@ -171,6 +173,7 @@ def format_status(report: dict[str, Any], local_tz: tzinfo | None = None) -> str
     last = report["runs"][0]["id"] if report["runs"] else None
     blocked = ", ".join(report["blocked_courts"]) or "none"
     lines.append(f"Blocked courts in the last run{f' (#{last})' if last else ''}: {blocked}")
+    lines += [f"Court of appeals {court}: {system}" for court, system in report.get("appellate_systems", {}).items()]
     lines += _runs_table(report["runs"], bool(report["lock"]))
     lines += _coverage_lines(report.get("coverage"))
     lines.append(f"Log file: {report['log_file']}")
