@@ -34,6 +34,10 @@ PACER_LOGIN_URL = "https://pacer.login.uscourts.gov/services/cso-auth"
 PACER_LOGOUT_URL = "https://pacer.login.uscourts.gov/services/cso-logout"
 PACER_COURT_LOOKUP_URL = "https://pacer.uscourts.gov/file-case/court-cmecf-lookup/data.json"
 PACER_COURT_URL = "https://ecf.{court}.uscourts.gov"
+ACMS_URL = "https://{court}-showdoc.azurewebsites.us"
+ACMS_API_URL = "https://{court}-showdocservices.azurewebsites.us/api"
+# Courts of appeals in ACMS (harvester.acms reads these): court@date = cases of that year on.
+ACMS_COURTS = ("ca2@2023-01-01", "ca9@2023-10-01", "cavc@2026-10-01")
 
 
 # Requests per second no real court is ever sent, whatever the configuration says.
@@ -91,6 +95,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "court_url": Key(str, PACER_COURT_URL, url=True, doc="Base URL of a court's CM/ECF site; {court} is replaced by the court id."),
         "ca_bundle": Key(str, "", "PEM file of trusted CA certificates; empty means the system trust store."),
         "clock_url": Key(str, "", url=True, doc="Sandbox only: URL of the sandbox's simulated clock. Refused for non-loopback hosts."),
+        "acms_url": Key(str, "", url=True, doc="Base URL of an ACMS court's site (sign-on, dockets), {court} replaced by the court id; empty: PACER's own ACMS hosts when court_url is PACER's, else no ACMS (every case goes to CM/ECF)."),
+        "acms_api_url": Key(str, "", url=True, doc="Base URL of an ACMS court's document API, {court} replaced by the court id; empty: follows acms_url."),
+    },
+    "acms": {
+        "courts": Key(list, list(ACMS_COURTS), "Courts of appeals in ACMS: `ca9` (every case), or `cavc@2026-10-01` (a dual-system court: cases of that year on are asked of ACMS first, older ones and those ACMS does not know go to CM/ECF).", str),
+        "documents": Key(bool, False, "Also fetch the document list (attachments, pages, sizes) of each new ACMS docket entry that has documents."),
     },
     "database": {
         "path": Key(str, "data/pacer.db", "SQLite database the harvest writes (WAL mode: readable during a run)."),
@@ -303,6 +313,7 @@ def _validate_cases(value: Any, source: str) -> dict[str, dict[str, list[str]]]:
 
 def _check_values(sections: dict[str, dict[str, Any]], cases: dict[str, Any], source: str) -> None:
     """Checks across keys: formats that would otherwise fail at 2 a.m., or leak a password in cleartext."""
+    _check_acms_courts(sections["acms"]["courts"], source)
     if "{court}" not in sections["endpoints"]["court_url"]:
         raise ConfigError(f"{source}: endpoints.court_url must contain {{court}}")
     ca = sections["endpoints"]["ca_bundle"]
@@ -402,6 +413,15 @@ def _check_patterns(patterns: list[str], source: str) -> None:
             re.compile(pattern)
         except re.error as exc:
             raise ConfigError(f"{source}: documents.description_patterns: {pattern!r} is not a regular expression: {exc}") from None
+
+
+def _check_acms_courts(entries: list[str], source: str) -> None:
+    from harvester.acms import AcmsConfigError, AcmsCourts
+
+    try:
+        AcmsCourts(entries)
+    except AcmsConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:

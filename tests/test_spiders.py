@@ -107,12 +107,22 @@ def test_a_feed_becomes_an_rss_item_and_is_stored(harvest):
     body = (DATA / "rss" / "almd.xml").read_bytes()
     items = list(crawler.spider.parse_feed(recorded("https://ecf.almd/cgi-bin/rss_outside.pl", body, "almd",
                                                     cls=TextResponse), "almd"))  # fmt: skip
-    assert [type(i) for i in items] == [RequestAudit, RssItem, FeedNightItem]
+    assert [type(i) for i in items] == [RequestAudit, RssItem, FeedNightItem]  # what the feed was tonight, too
     assert items[1].feed["dockets"] and items[1].follow is False
     assert items[2].court == "almd" and items[2].fields["kind"] in ("all", "partial")
     store(crawler, items)
     assert harvest.db.execute("SELECT count(*) FROM rss_items").fetchone()[0] > 0
-    assert harvest.db.execute("SELECT count(*) FROM feed_nights WHERE court_id = 'almd'").fetchone()[0] == 1
+    assert harvest.db.execute("SELECT court_id, night FROM feed_nights").fetchall() == [("almd", "2026-03-03")]
+
+
+def test_a_court_without_a_feed_gets_a_none_night(harvest):
+    crawler = crawler_for(RssSpider, harvest)
+    harvest.db.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('almd', 'ALMDC', NULL)")
+    harvest.db.conn.commit()
+    items = harvest.no_feed_items()
+    assert [type(i) for i in items] == [FeedNightItem]
+    store(crawler, items)
+    assert harvest.db.execute("SELECT court_id, kind, outcome FROM feed_nights").fetchall() == [("almd", "none", "none")]
 
 
 def test_the_court_lookup_becomes_a_courts_item(harvest):

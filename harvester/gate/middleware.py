@@ -69,12 +69,13 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import _load_objects
 
+from harvester.acms import receipt as acms_receipt
+from harvester.config import REAL_COURT_MAX_PER_SECOND
 from harvester.errors import HarvesterError
 from harvester.gate.attempts import retry_of
 from harvester.gate.breaker import BackoffPolicy, CircuitBreaker, parse_retry_after
 from harvester.gate.budget import Budget, BudgetRefusal, Reservation
 from harvester.gate.clock import Clock, SystemClock
-from harvester.config import REAL_COURT_MAX_PER_SECOND
 from harvester.gate.destinations import Destinations, is_loopback_host
 from harvester.gate.ratelimit import RateLimiter, RateLimits
 from harvester.gate.tls import CA_FILE_SETTING, describe_tls_error, probe_tls, tls_refused
@@ -528,7 +529,9 @@ class GateMiddleware:
 
     def _book(self, reservation: Reservation, request: Request, response: Response, login_page: bool) -> bool:
         """Book the response's cost; True when it was billed (the audit log books the same charge)."""
-        receipt = parse_receipt(response.body) if not login_page else None
+        # ACMS answers JSON: its billing figures are the byte counts it reports (harvester.acms.receipt).
+        reader = acms_receipt if request.meta.get("acms") == "docket" else parse_receipt
+        receipt = reader(response.body) if not login_page else None
         receipt = document_receipt(request, response, receipt)
         request.meta[META_RECEIPT] = receipt  # the audit log records it: parsed once per response
         if receipt is None and (login_page or response.status >= 300):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import ParseError
 from .html_tree import build_tree, text_of
@@ -122,7 +122,7 @@ def iso_date(value: str | None, where: str, what: str) -> str | None:
         return _bad_date(value, where, what)
 
 
-def _bad_date(value: str, where: str, what: str) -> None:
+def _bad_date(value: str, where: str, what: str) -> NoReturn:
     raise ParseError(f"{what}: {where} is not an ISO date: {value[:40]!r}")
 
 

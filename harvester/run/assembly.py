@@ -112,7 +112,7 @@ class Assembly:
             kwargs["courts"] = tuple(options["courts"])
         with Sandbox(**kwargs) as running:
             logger.info("Harvesting the embedded sandbox at %s", running.base_url)
-            yield sandbox_target(running.config, running.cases())
+            yield sandbox_target(running.config, running.cases(acms=True))  # its ACMS cases (ca2, ca9, cavc) too
 
     def real_target(self) -> Target:
         """Real PACER (the ``[endpoints]``): credentials are required, never silently replaced by the sandbox."""

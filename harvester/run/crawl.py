@@ -147,6 +147,7 @@ async def crawl_sequence(
     """Run the spiders one after the other; stop early when the night or the money ends."""
     from scrapy.crawler import AsyncCrawlerRunner
 
+    from spiders.acms import AcmsSpider
     from spiders.appellate import AppellateSpider
     from spiders.courts import CourtsSpider
     from spiders.dockets import DocketsSpider
@@ -163,7 +164,8 @@ async def crawl_sequence(
     )  # fmt: skip
     runner = AsyncCrawlerRunner(settings)
     watcher = asyncio.ensure_future(_stop_when(stop, runner))
-    spiders = [RssSpider, DocketsSpider, AppellateSpider, *DOCUMENT_SPIDERS]
+    # ACMS before TransportRoom: a case ACMS does not know goes to TransportRoom.
+    spiders = [RssSpider, DocketsSpider, AcmsSpider, AppellateSpider, *DOCUMENT_SPIDERS]
     if _lookup_is_stale(harvest):
         spiders.insert(0, CourtsSpider)
     totals: dict[str, Any] = {}

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from sqlite_utils import Database
 
+from harvester.acms import CMECF
 from harvester.cmecf import court_base
 from harvester.config import Config
 from harvester.gate.budget import estimate_pages
@@ -23,10 +24,11 @@ from harvester.gate.clock import Clock, make_clock
 from harvester.gate.tls import ssl_context
 from harvester.gate.window import Window, WindowSpec, to_central
 from harvester.parsers.court import is_appellate
+from harvester.run.acms_routing import system_of, without_acms_only
+from harvester.run.items import FeedNightItem
 from harvester.shared import SharedInSettings
 from harvester.store import cases
 from harvester.store.rss import FeedNight, covered_since, feed_night, item_span
-from harvester.run.items import FeedNightItem
 from harvester.store.writer import DatabaseWriter
 
 # Entries entered after a report was fetched carry a date entered no earlier than the
@@ -45,6 +47,8 @@ class Endpoints:
     court_url: str
     ca_bundle: str = ""
     clock_url: str = ""
+    acms_url: str = ""  # empty: see harvester.run.acms_routing.acms_endpoints
+    acms_api_url: str = ""
 
     @classmethod
     def from_config(cls, config: Config) -> Endpoints:
@@ -55,7 +59,8 @@ class Endpoints:
 
     def clock(self) -> Clock:
         """The run's clock: the system's, or the sandbox's ``clock_url`` (refused unless every endpoint is loopback)."""
-        urls = [self.login_url, self.logout_url, self.court_lookup_url, self.court_url]
+        urls = [self.login_url, self.logout_url, self.court_lookup_url, self.court_url,
+                *(url for url in (self.acms_url, self.acms_api_url) if url)]  # fmt: skip
         return make_clock(urls, self.clock_url or None, ssl_context(self.ca_bundle or None))
 
 
@@ -98,7 +103,7 @@ class Harvest(SharedInSettings):
         """Watched courts that publish a feed (all watched courts when the lookup is not known yet)."""
         with_feed = {row[0] for row in self.db.execute("SELECT court_id FROM courts WHERE rss_url IS NOT NULL AND rss_url != ''")}
         known = {row[0] for row in self.db.execute("SELECT court_id FROM courts WHERE pacer_code IS NOT NULL")}
-        return [c for c in self.courts if c in with_feed or c not in known]
+        return without_acms_only(self, [c for c in self.courts if c in with_feed or c not in known])
 
     def night(self, moment: datetime | None = None) -> date:
         """The harvest night ``moment`` (default: now) belongs to, in the window's own calendar."""
@@ -117,11 +122,16 @@ class Harvest(SharedInSettings):
                              {"fetched_at": now, "run_id": self.run_id, "http_status": status, **verdict})
 
     def no_feed_items(self) -> list[FeedNightItem]:
-        """Feed-night items for the watched courts that publish no feed (kind ``none``), one each tonight."""
+        """``feed`` items for the watched courts whose feed is not read (kind ``none``), one each tonight.
+
+        That is a court the lookup lists no feed for, or one whose watched cases are all
+        in ACMS (its CM/ECF feed names none of them).
+        """
         now, with_feed = self.clock.now(), set(self.rss_courts())
-        fields = {"fetched_at": now, "run_id": self.run_id, "kind": "none", "outcome": "none",
-                  "message": "the court lookup lists no feed"}  # fmt: skip
-        return [FeedNightItem(court, self.night(now).isoformat(), dict(fields))
+        listed = {row[0] for row in self.db.execute("SELECT court_id FROM courts WHERE rss_url IS NOT NULL AND rss_url != ''")}
+        night = self.night(now).isoformat()
+        return [FeedNightItem(court, night, {"fetched_at": now, "run_id": self.run_id, "kind": "none", "outcome": "none",
+                                             "message": _no_feed_reason(court in listed)})
                 for court in self.courts if court not in with_feed]  # fmt: skip
 
     def claim(self, court: str, pacer_case_id: str) -> bool:
@@ -132,13 +142,20 @@ class Harvest(SharedInSettings):
         self._claimed.add(key)
         return True
 
-    def docket_tasks(self, appellate: bool) -> Iterator[DocketTask]:
-        """Watched cases that are new, named by a feed, or due for a refresh tonight."""
+    def release(self, task: DocketTask) -> None:
+        """Give a planned case back, unfetched (ACMS did not know it: TransportRoom plans it again)."""
+        if task.pacer_case_id is not None:
+            self._claimed.discard((task.court, str(task.pacer_case_id)))
+        self.counters["cases_checked"] -= 1  # counted again by the planner that takes it
+        self.counters["cases_changed"] -= task.reason != "new"
+
+    def docket_tasks(self, appellate: bool, system: str = CMECF) -> Iterator[DocketTask]:
+        """Watched cases that are new, named by a feed, or due for a refresh tonight (of one system: CM/ECF or ACMS)."""
         now = self.clock.now()
-        feeds = set(self.rss_courts())
+        feeds = set(self.rss_courts()) if system == CMECF else set()  # CM/ECF feeds do not list ACMS cases
         numbering: dict[str, bool] = {}
         for court, pacer_case_id, docket_number in self._watched():
-            if is_appellate(court) != appellate:
+            if is_appellate(court) != appellate or (appellate and system_of(self, court, docket_number or pacer_case_id) != system):
                 continue
             if pacer_case_id is not None and not self.claim(court, pacer_case_id):
                 continue
@@ -310,6 +327,12 @@ def feed_verdict(
         outcome, message = "stale", f"newest item is older than {max_age_hours:g} hours"
     return {"kind": kind, "outcome": outcome, "entry_types": types, "newest_item_at": newest,
             "oldest_item_at": oldest, "message": message}  # fmt: skip
+
+
+def _no_feed_reason(listed: bool) -> str:
+    if listed:
+        return "its watched cases are all in ACMS: the CM/ECF feed names none of them"
+    return "the court lookup lists no feed"
 
 
 def case_key(court: str, pacer_case_id: str | None, docket_number: str | None) -> str | None:

@@ -77,7 +77,6 @@ class DocketItem:
     incremental: bool
 
 
-
 @dataclass
 class FeedNightItem:
     """What one court's feed was tonight: kind, outcome, newest item (``rss.record_feed_night``'s fields)."""
@@ -87,4 +86,38 @@ class FeedNightItem:
     fields: dict[str, Any]
 
 
-Item = RequestAudit | Attempts | CourtsItem | RssItem | WatchItem | DocketItem | FeedNightItem
+@dataclass
+class AcmsRouteItem:
+    """Where a court of appeals said a case is: ``acms`` (with ACMS's case GUID) or ``cmecf``."""
+
+    court: str
+    docket_number: str
+    system: str
+    acms_case_id: str | None = None
+
+
+@dataclass
+class AcmsDocumentsItem:
+    """One ACMS docket entry's parsed document list and the answer it came from."""
+
+    court: str
+    case_key: str
+    record: dict[str, Any]
+    body: bytes
+    url: str
+
+
+@dataclass
+class AcmsUnrecognisedItem:
+    """An ACMS answer whose layout the harvester does not know: archived for study and reparsing."""
+
+    court: str
+    case_key: str | None
+    body: bytes
+    url: str
+
+
+Item = (
+    RequestAudit | Attempts | CourtsItem | RssItem | WatchItem | DocketItem | FeedNightItem
+    | AcmsRouteItem | AcmsDocumentsItem | AcmsUnrecognisedItem
+)  # fmt: skip

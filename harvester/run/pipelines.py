@@ -3,7 +3,8 @@
 Items are the dataclasses of :mod:`harvester.run.items`, one writer per type:
 ``RequestAudit`` (audit log, with the retried attempts before it), ``Attempts``
 (retried attempts of a request that was then not sent), ``CourtsItem``, ``RssItem``,
-``WatchItem``, ``DocketItem``, ``FeedNightItem``, and the document items of
+``WatchItem``, ``DocketItem``, ``FeedNightItem``, ACMS's ``AcmsRouteItem``,
+``AcmsDocumentsItem`` and ``AcmsUnrecognisedItem``, and the document items of
 :mod:`harvester.run.document_items` (``DOCUMENT_KINDS``). Every case a run stores is stamped with the run's
 origin (``HARVEST_ORIGIN``: sandbox or pacer). Writes run on the
 harvest's writer thread, one transaction per item, so a crash never leaves half a
@@ -22,9 +23,19 @@ from typing import Any
 from harvester.run.document_items import DOCUMENT_KINDS, DocumentItems, DocumentItemType
 from harvester.run.harvest import harvest_from_settings
 from harvester.run.items import (
-    Attempts, CourtsItem, DocketItem, FeedNightItem, Item, RequestAudit, RssItem, WatchItem,
+    AcmsDocumentsItem,
+    AcmsRouteItem,
+    AcmsUnrecognisedItem,
+    Attempts,
+    CourtsItem,
+    DocketItem,
+    FeedNightItem,
+    Item,
+    RequestAudit,
+    RssItem,
+    WatchItem,
 )  # fmt: skip
-from harvester.store import cases, courts, dockets, ledger, rss
+from harvester.store import acms, cases, courts, dockets, ledger, rss
 from harvester.store.connection import DatabaseLocked
 
 logger = logging.getLogger(__name__)
@@ -34,7 +45,9 @@ STORE_FAILED = "store_failed"
 STORE_ERROR = "harvest/store_error"
 # Each item type's name in stats and messages.
 KINDS: dict[type, str] = {RequestAudit: "request", Attempts: "attempts", CourtsItem: "courts", RssItem: "rss",
-                          WatchItem: "watch", DocketItem: "docket", FeedNightItem: "feed", **DOCUMENT_KINDS}  # fmt: skip
+                          WatchItem: "watch", DocketItem: "docket", FeedNightItem: "feed",
+                          AcmsRouteItem: "acms_route", AcmsDocumentsItem: "acms_documents",
+                          AcmsUnrecognisedItem: "acms_unrecognised", **DOCUMENT_KINDS}  # fmt: skip
 
 
 class StorePipeline(DocumentItems):
@@ -136,6 +149,18 @@ class StorePipeline(DocumentItems):
 
     def _watch(self, db: Any, item: WatchItem) -> None:
         cases.watch_case(db, item.court, item.pacer_case_id, docket_number=item.docket_number, source=item.source)
+
+    def _acms_route(self, db: Any, item: AcmsRouteItem) -> None:
+        acms.record_route(db, item.court, item.docket_number, item.system, acms_case_id=item.acms_case_id,
+                          at=self.harvest.clock.now())  # fmt: skip
+
+    def _acms_documents(self, db: Any, item: AcmsDocumentsItem) -> None:
+        acms.store_document_list(db, item.court, item.case_key, item.record, raw=item.body, url=item.url,
+                                 run_id=self.harvest.run_id, fetched_at=self.harvest.clock.now())  # fmt: skip
+
+    def _acms_unrecognised(self, db: Any, item: AcmsUnrecognisedItem) -> None:
+        acms.archive_unrecognised(db, item.court, item.case_key, raw=item.body, url=item.url,
+                                  run_id=self.harvest.run_id, fetched_at=self.harvest.clock.now())  # fmt: skip
 
     def _docket(self, db: Any, item: DocketItem) -> None:
         result = dockets.store_docket(

@@ -32,7 +32,8 @@ from harvester.store.writer import DatabaseWriter
 # The pieces ``harvester run`` adds to the gate's settings, shared with it.
 HARVEST_PIECES = {
     "ITEM_PIPELINES": {"harvester.run.pipelines.StorePipeline": 300},
-    "DOWNLOADER_MIDDLEWARES": {"harvester.run.session.SessionMiddleware": 980},
+    "DOWNLOADER_MIDDLEWARES": {"harvester.run.session.SessionMiddleware": 980,
+                               "harvester.run.acms_session.AcmsMiddleware": 985},  # ACMS courts' sessions
     "COOKIES_ENABLED": False,  # the session middleware sends the only cookie PACER needs
 }
 

@@ -27,6 +27,7 @@ from harvester.central import CENTRAL
 from harvester.config import Config
 from harvester.gate.window import Window, WindowSpec, format_both
 from harvester.run.lock import database_lock_path
+from harvester.run.acms_routing import appellate_systems
 from harvester.store.connection import SchemaError
 from harvester.store.coverage import CourtCoverage, court_coverage, coverage_now, format_coverage
 from harvester.store.ledger import quarter_bounds, quarter_spend
@@ -51,6 +52,7 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
         "blocked_courts": [],
         "spend": None,
         "coverage": None,
+        "appellate_systems": appellate_systems(config),  # which system each watched court of appeals uses
     }
     if not path.exists():
         return report
@@ -172,6 +174,7 @@ def format_status(report: dict[str, Any], local_tz: tzinfo | None = None) -> str
     last = report["runs"][0]["id"] if report["runs"] else None
     blocked = ", ".join(report["blocked_courts"]) or "none"
     lines.append(f"Blocked courts in the last run{f' (#{last})' if last else ''}: {blocked}")
+    lines += [f"Court of appeals {court}: {system}" for court, system in report.get("appellate_systems", {}).items()]
     lines += _runs_table(report["runs"], bool(report["lock"]))
     lines += _coverage_lines(report.get("coverage"))
     lines.append(f"Log file: {report['log_file']}")

@@ -54,6 +54,7 @@ def sandbox_target(sandbox_config: dict[str, Any], cases: list[dict[str, Any]]) 
         login_url=sandbox_config["login_url"], logout_url=sandbox_config["logout_url"],
         court_lookup_url=sandbox_config["court_lookup_url"], court_url=sandbox_config["court_url_template"],
         ca_bundle=sandbox_config["ca_bundle"], clock_url=sandbox_config["clock_url"],
+        **{key: sandbox_config[key] for key in ("acms_url", "acms_api_url") if key in sandbox_config},
     )  # fmt: skip
     account = sandbox_config["credentials"]
     credentials = Credentials(account["login_id"], Secret(account["password"]))

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import HarvesterError
+from .acms import AcmsEmulation
 from .app import SandboxApp, case_info
 from .clock import TIMEZONE_NAME, SandboxClock
 from .content import load_real_cases
@@ -109,6 +110,7 @@ class Sandbox:
         ))
         self.catalog = Catalog(court_map, [*real, *(self.synthetic.cases if self.synthetic else [])])
         self.big_docket_entries = big_docket_entries
+        self.acms = AcmsEmulation(self.clock, self.login, synthetic=cases > 0)  # cases=0: real pages only
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -191,6 +193,7 @@ class Sandbox:
             please_log_in=(DATA_DIR / "please_log_in.html").read_text(encoding="latin-1"),
             big_docket_entries=self.big_docket_entries, config=lambda: self.config, month=self.month,
         )
+        app.acms = self.acms
         server = HTTPServer(app.handle, server_context(self.tls_mode, self.state_dir), self.host, self.port, self._log.write)
         try:
             try:
@@ -224,6 +227,8 @@ class Sandbox:
             "court_url_template": f"{base}/ecf/{{court}}/",
             "court_url": f"{base}/ecf/{{court}}",  # the harvester config's [endpoints] court_url form
             "clock_url": f"{base}/sandbox/clock",
+            "acms_url": f"{base}/acms/{{court}}/",
+            "acms_api_url": f"{base}/acms/{{court}}/api/",
             "admin_url": f"{base}/sandbox/",
             "ca_bundle": str(self.state_dir / "ca.pem"),
             "state_dir": str(self.state_dir),
@@ -283,7 +288,8 @@ class Sandbox:
         """A reader over this sandbox's request log."""
         return RequestLog(self.state_dir / LOG_NAME)
 
-    def cases(self, court: str | None = None) -> list[dict]:
-        """The cases served (as ``GET /sandbox/cases`` lists them)."""
+    def cases(self, court: str | None = None, *, acms: bool = False) -> list[dict]:
+        """The cases served (as ``GET /sandbox/cases`` lists them); with ``acms`` also the ACMS courts' cases."""
         now_ts = self.clock.timestamp()
-        return [case_info(c) for c in self.catalog.cases(court) if getattr(c, "filed_ts", 0.0) <= now_ts]
+        served = [case_info(c) for c in self.catalog.cases(court) if getattr(c, "filed_ts", 0.0) <= now_ts]
+        return served + [c for c in self.acms.listing() if court in (None, c["court"])] if acms else served

@@ -23,6 +23,7 @@ from typing import Callable
 from urllib.parse import parse_qsl
 
 from . import markup, pages
+from .acms import AcmsEmulation
 from .clock import ClockError, SandboxClock
 from .content import RealCase, real_feed
 from .courts import Catalog, Court
@@ -82,6 +83,8 @@ def _multipart(content_type: str, body: bytes) -> dict[str, str]:
 class SandboxApp:
     """Turns requests into responses and request-log records."""
 
+    acms: AcmsEmulation | None = None  # the ACMS courts (ca2, ca9, cavc), set by the Sandbox
+
     def __init__(
         self,
         *,
@@ -113,6 +116,8 @@ class SandboxApp:
     async def handle(self, request: Request) -> Response:
         """Route one request, applying the faults planned for it."""
         path = request.path
+        if path.startswith("/acms/") and self.acms is not None:
+            return self.acms.handle(self, request, path[len("/acms/"):])
         if path.startswith("/ecf/"):
             court_id, _, rest = path[5:].partition("/")
             return await self._court(request, court_id, rest)

@@ -453,12 +453,51 @@ CREATE INDEX opinion_reports_court ON opinion_reports (court_id, filed_to);
 def _v9_documents(db: Database) -> None:
     # Documents bought or free, and the Written Opinions reports read (issue 14).
     for statement in statements(_DOCUMENT_TABLES):  # not executescript: it would commit mid-migration
+_ACMS_TABLES = """
+CREATE TABLE acms_cases (
+    court_id TEXT NOT NULL,
+    docket_number TEXT NOT NULL,
+    system TEXT NOT NULL CHECK (system IN ('acms', 'cmecf')),  -- where the court said the case is
+    acms_case_id TEXT,                  -- ACMS's case GUID
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (court_id, docket_number)
+);
+CREATE TABLE acms_document_lists (
+    id INTEGER PRIMARY KEY,
+    court_id TEXT NOT NULL,
+    pacer_case_id TEXT NOT NULL,        -- the case key (the docket number)
+    entry_id TEXT NOT NULL,             -- ACMS's docket entry GUID
+    entry_number INTEGER,
+    documents INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    raw_page_id INTEGER REFERENCES raw_pages(id) ON DELETE SET NULL,
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    UNIQUE (court_id, pacer_case_id, entry_id)
+);
+CREATE TABLE acms_documents (
+    list_id INTEGER NOT NULL REFERENCES acms_document_lists(id) ON DELETE CASCADE,
+    attachment_number INTEGER,
+    description TEXT,
+    page_count INTEGER,
+    file_size INTEGER,
+    cost REAL,
+    permission TEXT,
+    acms_document_guid TEXT,
+    date_filed TEXT,
+    UNIQUE (list_id, acms_document_guid)
+);
+"""
+
+
+def _v10_acms(db: Database) -> None:
+    # ACMS (ca2, ca9, cavc): which system holds a case, and the entries' document lists.
+    for statement in statements(_ACMS_TABLES):  # not executescript: it would commit mid-migration
         db.execute(statement)
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_fail_closed, _v6_case_origin, _v7_many_nights,
-    _v8_judges, _v9_documents,
+    _v8_judges, _v9_documents, _v10_acms,
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
 

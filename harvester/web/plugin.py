@@ -12,6 +12,8 @@ Registered by :mod:`harvester.web.serve` (not through an entry point), so a plai
 - A document's ``local_path`` (table ``documents``), and an entry's ``pacer_doc_id``
   once its PDF is stored, link to the PDF served from the documents folder
   (:mod:`harvester.web.documents`).
+  Cases harvested from ACMS (2nd, 9th Circuits, Veterans Claims) get no link: ACMS
+  has no CM/ECF page for them.
 - A canned query with a ``chart:`` key (see ``harvester/web/datasette/metadata.yaml``)
   gets an inline SVG chart of its results (:mod:`harvester.web.charts`) above its
   form; nothing is loaded from the network to draw it.
@@ -74,6 +76,12 @@ def _cell(row: Any, column: str) -> Any:
     return value.get("value") if isinstance(value, dict) else value
 
 
+def _in_acms(row: Any) -> bool:
+    """Whether the row is a case harvested from ACMS (its ``extra`` keeps ACMS's case GUID)."""
+    extra = _cell(row, "extra")
+    return isinstance(extra, str) and '"acms_case_id"' in extra
+
+
 @hookimpl
 def startup(datasette: Any) -> Any:
     async def learn_origins() -> None:
@@ -113,6 +121,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     court = _cell(row, "court_id")
     if not isinstance(court, str):
         return None
+    if _in_acms(row):
+        return None  # an ACMS case has no CM/ECF page; its docket opens only inside an ACMS session
     origin = _cell(row, "origin") or _DATABASE_ORIGIN.get(database, "pacer")
     url = pacer_case_url(court, str(value), _cell(row, "docket_number"), origin=origin)
     if url is None:
