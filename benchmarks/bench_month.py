@@ -159,6 +159,8 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
             began = time.monotonic()
             result = subprocess.run([sys.executable, "-m", "harvester.cli", "run", "--config", str(config)], cwd=workdir,
                                     env=env, capture_output=True, text=True, timeout=timeout)  # fmt: skip
+            if result.returncode in (1, 2, 5, 6, 9):  # the harvest could not run: say why, do not score it
+                raise SystemExit(f"night {night}: harvester run exited {result.returncode}:\n{result.stderr[-3000:]}")
             records = [r for r in sandbox.request_log.records()[mark:] if r["endpoint"] != "sandbox-admin"]
             truth = scenario.truth_at(start)
             db = load_database(workdir / "pacer.db")

@@ -453,6 +453,9 @@ CREATE INDEX opinion_reports_court ON opinion_reports (court_id, filed_to);
 def _v9_documents(db: Database) -> None:
     # Documents bought or free, and the Written Opinions reports read (issue 14).
     for statement in statements(_DOCUMENT_TABLES):  # not executescript: it would commit mid-migration
+        db.execute(statement)
+
+
 _ACMS_TABLES = """
 CREATE TABLE acms_cases (
     court_id TEXT NOT NULL,
