@@ -73,6 +73,7 @@ class PacerSession(SharedInSettings):
         self.tls_refused = False  # the login service's TLS was refused: no credentials were sent
         self.court_url = court_url  # the courts the session's cookie is for: court_base(court_url, court)
         self._lock = asyncio.Lock()
+        self._renewed: Secret | None = None  # the token a re-login (not the night's first login) gave
 
     @classmethod
     def open(cls, credentials: Credentials | None, endpoints: Endpoints, config: Config) -> PacerSession | None:
@@ -110,8 +111,17 @@ class PacerSession(SharedInSettings):
             if self.token is stale or self.token is None:
                 self.token = None
                 await self._login(crawler)
+                self._renewed = self.token
             assert self.token is not None
             return self.token
+
+    def is_renewed(self, token: Secret) -> bool:
+        """``token`` came from a re-login: a login page with it means a new login would not help.
+
+        Requests take the session's current token just before they leave, so a request
+        retried after another request's re-login already carries the fresh token.
+        """
+        return token is self._renewed
 
     async def _login(self, crawler: Any) -> None:
         if self.failure:
@@ -268,6 +278,9 @@ class SessionMiddleware:
             self._block_court(request, "login pages even after a fresh PACER login")
             return response  # the spider records it as a failed request
         if attempt == 1:
+            if self.session.is_renewed(token):  # the fresh login did not help: stop before the next login
+                self._block_court(request, "login pages even after a fresh PACER login")
+                return response
             await self.session.relogin(self.crawler, token)
         logger.info("Login page instead of %s; retry %d", request.url, attempt + 1)
         retry = retry_of(request, status=response.status, size=len(response.body), reason="login page instead of the report")
