@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -338,7 +338,7 @@ def _check_url(name: str, url: str, source: str) -> None:
     """https only, except for loopback hosts (the local sandbox): a password never travels in cleartext."""
     parts = urlsplit(url.replace("{court}", "cand"))
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when it is read
     except ValueError:
         raise ConfigError(f"{source}: {name}: bad port in {url}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -26,15 +26,14 @@ import asyncio
 import json
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pyotp
 from scrapy import Request
 from scrapy.http import Response
 
-from harvester.credentials import Credentials, Secret
-from urllib.parse import urlsplit
-
 from harvester.cmecf import court_base
+from harvester.credentials import Credentials, Secret
 from harvester.errors import LoginFailed, LoginTLSRefused
 from harvester.gate.attempts import retry_of
 from harvester.gate.tls import describe_tls_error

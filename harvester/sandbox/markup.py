@@ -23,7 +23,8 @@ from .synthetic import CIRCUITS, Entry, Party, SyntheticCase, mdy
 
 def _sealed(entry: Entry) -> bool:
     """A sealed entry (month mode): its number shows without a link."""
-    return getattr(entry, "edit", None) is not None and entry.edit[1] == "sealed"
+    edit = getattr(entry, "edit", None)  # month-mode entries carry their clerk's edit
+    return edit is not None and edit[1] == "sealed"
 
 
 # --------------------------------------------------------------------------- district

@@ -29,12 +29,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from harvester.errors import ParseError
+from harvester.process_map import ordered_map
 from harvester.store.connection import write_transaction
 from harvester.store.courts import store_courts
 from harvester.store.dockets import ArchivedReport, replay_case
 from harvester.store.raw_pages import read_raw_page
 from harvester.store.rss import replay_rss
-from harvester.process_map import ordered_map
 
 Parser = Callable[[bytes, str | None], dict]
 
