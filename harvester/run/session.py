@@ -259,7 +259,8 @@ class SessionMiddleware:
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         token = self._sent.pop(id(request), None)
         request.headers.pop(b"Cookie", None)
-        if token is None or not is_login_page(response.body):
+        # A token was only sent with a session; the check on it narrows the type.
+        if token is None or self.session is None or not is_login_page(response.body):
             return response
         attempt = request.meta.get(META_LOGIN_RETRY, 0)
         self.crawler.stats.inc_value("pacer/login_pages")
