@@ -384,7 +384,9 @@ def rss_feed(court: Court, items: Sequence[tuple[SyntheticCase, Entry]], now_ts:
     return "".join(out).encode("latin-1", errors="xmlcharrefreplace")
 
 
-def _appellate_rss(court: Court, items: Sequence[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all") -> bytes:
+def _appellate_rss(
+    court: Court, items: Sequence[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all"
+) -> bytes:
     circuit = CIRCUITS.get(court.court_id, court.court_id.upper())
     servlet = f"{court.host}/{court.servlet_path}"
     out = [
