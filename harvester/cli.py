@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from harvester import __version__
-from harvester.errors import EXIT_INTERRUPTED, HarvesterError, ParseError
+from harvester.errors import EXIT_INTERRUPTED, HarvesterError
 
 PORT = click.IntRange(0, 65535)
 

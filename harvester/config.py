@@ -16,12 +16,13 @@ Credentials never live here: see ``credentials.py``.
 
 from __future__ import annotations
 
+import builtins
 import math
 import re
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,10 +54,11 @@ class Key:
     ``above`` is set); ``url`` keys must be https unless their host is loopback.
     """
 
-    type: type | tuple[type, ...]
+    # type[Any], not bare type: isinstance() against it keeps the value Any, not object.
+    type: builtins.type[Any] | tuple[builtins.type[Any], ...]
     default: Any
     doc: str
-    item_type: type | None = None  # for lists
+    item_type: builtins.type[Any] | None = None  # for lists (builtins: the field ``type`` shadows the name)
     low: float | None = None
     high: float | None = None
     above: bool = False  # low itself is not allowed (a rate of 0 would never send)
@@ -192,7 +194,7 @@ class Config:
 
     def replaced(self, section: str, **values: Any) -> Config:
         """A copy with some values of one section replaced (the original stays as checked)."""
-        sections = {**self.sections, section: {**self.sections[section], **values}}
+        sections = {**self.sections, section: Section(section, {**self.sections[section], **values})}
         return Config(sections, self.cases, self.source)
 
     def __getattr__(self, section: str) -> Section:
@@ -273,7 +275,8 @@ def from_dict(raw: dict[str, Any], source: str = "<dict>") -> Config:
                 continue
             sections[section][key] = _validate(section, key, value, source)
     _check_values(sections, cases, source)
-    return Config(sections=sections, cases=cases, source=source)
+    checked = {name: Section(name, values) for name, values in sections.items()}
+    return Config(sections=checked, cases=cases, source=source)
 
 
 def _validate(section: str, key: str, value: Any, source: str) -> Any:
@@ -299,7 +302,7 @@ def _validate_cases(value: Any, source: str) -> dict[str, dict[str, list[str]]]:
     for court, table in value.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: watch.cases.{court} must be a table with docket_numbers and/or pacer_case_ids")
-        entry = {k: [] for k in CASE_KEYS}
+        entry: dict[str, list[str]] = {k: [] for k in CASE_KEYS}
         for key, items in table.items():
             name = f"watch.cases.{court}.{key}"
             if key not in CASE_KEYS:
@@ -338,7 +341,7 @@ def _check_url(name: str, url: str, source: str) -> None:
     """https only, except for loopback hosts (the local sandbox): a password never travels in cleartext."""
     parts = urlsplit(url.replace("{court}", "cand"))
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when it is read
     except ValueError:
         raise ConfigError(f"{source}: {name}: bad port in {url}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:

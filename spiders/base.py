@@ -17,7 +17,6 @@ from harvester.run.harvest import Harvest, harvest_from_settings
 from harvester.run.items import Attempts, RequestAudit
 from harvester.run.session import META_LOGIN
 
-
 # Reasons of the gate's refusals: the request was not sent (nothing to audit but earlier tries).
 NOT_SENT = {"window", "budget", "breaker", "contract", "stopping", "destination", "store"}
 

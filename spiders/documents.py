@@ -32,7 +32,11 @@ from harvester.gate.middleware import META_DOCUMENT_RECEIPT
 from harvester.parsers import attachment_page, confirmation_page
 from harvester.parsers.court import is_appellate
 from harvester.run.document_items import (
-    DocumentAccessItem, DocumentItem, DocumentLostItem, DocumentNoteItem, DocumentReleaseItem,
+    DocumentAccessItem,
+    DocumentItem,
+    DocumentLostItem,
+    DocumentNoteItem,
+    DocumentReleaseItem,
 )  # fmt: skip
 from harvester.store import documents
 
@@ -274,7 +278,7 @@ class DocumentsSpider(HarvestSpider):
 
     def closed(self, reason: str) -> None:
         """Planned documents whose request never left (window closed, run stopped): buyable next time."""
-        unsent = getattr(self, "unsent", set())  # empty when the spider closed before it started
+        unsent: set[tuple[str, str]] = getattr(self, "unsent", set())  # empty when the spider closed before it started
         for court, pacer_doc_id in sorted(unsent):
             documents.release(self.harvest.db, court, pacer_doc_id)
         if unsent:

@@ -31,7 +31,7 @@ class RssSpider(HarvestSpider):
         audit = self.failed(failure)
         if audit is not None:
             yield audit
-        court = failure.request.meta.get("court")  # type: ignore[attr-defined]
+        court = failure.request.meta.get("court")
         yield self.harvest.feed_item(court, None, None, None, f"no response: {type(failure.value).__name__}")
 
     def parse_feed(self, response: Any, court: str) -> Iterator[RequestAudit | RssItem | FeedNightItem]:

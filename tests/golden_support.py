@@ -80,7 +80,7 @@ def differences(record: dict, reference: dict) -> list[str]:
     for key, want in flatten(reference).items():
         if ours.get(key, "") != want:
             problems.append(f"{key}: want {want!r}, got {ours.get(key)!r}")
-    for name, want, got in zip(("parties", "attorneys", "entries"), _tuples(reference), _tuples(record)):
+    for name, want, got in zip(("parties", "attorneys", "entries"), _tuples(reference), _tuples(record), strict=True):
         if want != got:
             problems.append(f"{name}: missing {list((want - got).elements())[:3]}, extra {list((got - want).elements())[:3]}")
     want, got = _attachments(reference), _attachments(record)

@@ -7,7 +7,6 @@ refused before any connection is made.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sqlite3
@@ -333,7 +332,6 @@ def test_status_and_export_read_a_database_the_user_may_not_write():
     import shutil
     import tempfile
 
-    from harvester.store.connection import open_db
 
     tmp_path = Path(tempfile.mkdtemp(prefix="harvester-ro-"))  # pytest's own tmp dirs are private to root
     try:

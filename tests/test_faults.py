@@ -64,7 +64,7 @@ def harvest(work: HarvestDir, proc=None) -> Night:
         code = proc.wait(180)
         out, err = (path.read_text() for path in proc.output_files)
     conn = work.connect()
-    conn.row_factory = lambda cur, row: dict(zip([c[0] for c in cur.description], row))
+    conn.row_factory = lambda cur, row: dict(zip([c[0] for c in cur.description], row, strict=True))
     run = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     run["gates"] = json.loads(run["gates"] or "{}")
     conn.row_factory = None

@@ -50,7 +50,7 @@ def sent_times(result: dict) -> dict[str, list[float]]:
 
 def gaps(times: list[float]) -> list[float]:
     times = sorted(times)
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in zip(times, times[1:], strict=False)]  # n - 1 gaps
 
 
 def test_window_closes_the_night_and_keeps_the_rest_for_the_next(server: LocalServer, tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ come out as ``assigned_to_str`` / ``referred_to_str`` with the title removed.
 from __future__ import annotations
 
 import pytest
-
 from golden_support import FIXTURES
+
 from harvester.parsers import case_query, docket_report
 
 CASE_QUERY = (FIXTURES / "case_queries" / "canb.html").read_bytes()

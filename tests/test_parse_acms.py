@@ -18,14 +18,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from golden_support import CORPUS, FIXTURES, corpus_score, differences, norm, reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from golden_support import CORPUS, FIXTURES, corpus_score, differences, norm, reference
-from harvester.store.connection import open_db
 from harvester.errors import ParseError
 from harvester.parsers import acms_attachments, acms_docket, detect_kind, parse_page
 from harvester.parsers.dispatch import KINDS
+from harvester.store.connection import open_db
 from harvester.store.dockets import store_docket
 
 DOCKETS = sorted((FIXTURES / "dockets" / "acms").glob("*.acms_json"))

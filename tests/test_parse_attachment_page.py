@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from golden_support import CORPUS, FIXTURES, corpus_score, differences, reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from golden_support import CORPUS, FIXTURES, corpus_score, differences, reference
 from harvester.errors import ParseError
 from harvester.parsers import appellate_attachment_page, attachment_page, parse_page
 

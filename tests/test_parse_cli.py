@@ -42,7 +42,7 @@ def test_each_kind_through_the_command() -> None:
     assert [line["kind"] for line in lines] == list(SAMPLES)
     assert [line["source"] for line in lines] == [str(p) for p in SAMPLES.values()]
     assert not any("error" in line for line in lines)
-    by_kind = dict(zip(SAMPLES, lines))
+    by_kind = dict(zip(SAMPLES, lines, strict=True))
     assert by_kind["appellate_docket"]["docket_number"] == "18-90014"
     assert by_kind["rss"]["dockets"][0]["docket_number"] == "19-8054"
     assert by_kind["case_numbers"]["pacer_case_id"] == "257622"

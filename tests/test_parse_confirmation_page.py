@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from golden_support import CORPUS, FIXTURES, corpus_score, differences, reference
+
 from harvester.errors import ParseError
 from harvester.parsers import confirmation_page, parse_page
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from golden_support import CORPUS, FIXTURES, corpus_score, differences, reference
 from lxml import etree
 
-from golden_support import CORPUS, FIXTURES, corpus_score, differences, reference
 from harvester.errors import ParseError
 from harvester.parsers import free_opinion_report, parse_page
 

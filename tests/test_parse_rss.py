@@ -22,7 +22,7 @@ def test_golden_feed(xml: Path) -> None:
     record = rss.parse(xml.read_bytes())
     ref = reference(xml)
     assert len(record["dockets"]) == len(ref)
-    for i, (ours, want) in enumerate(zip(record["dockets"], ref)):
+    for i, (ours, want) in enumerate(zip(record["dockets"], ref, strict=True)):
         assert differences(ours, want) == [], f"item {i}"
 
 

@@ -15,17 +15,17 @@ import time
 from pathlib import Path
 
 import pytest
-
 from db_support import DOCKET_FIXTURES, page, table_dump
 from golden_support import FIXTURES
+
 from harvester import parse_files as parse_files_module
-from harvester.store import reparse as reparse_module
-from harvester.store.connection import open_db
 from harvester.parse_files import parse_files
 from harvester.parsers import parse_page
 from harvester.process_map import ordered_map
-from harvester.store.reparse import reparse
+from harvester.store import reparse as reparse_module
+from harvester.store.connection import open_db
 from harvester.store.raw_pages import archive_raw_page
+from harvester.store.reparse import reparse
 
 EXECUTABLE = Path(sys.executable).with_name("harvester")
 PAGES = sorted(str(p) for p in FIXTURES.glob("dockets/*/*.html")) + [

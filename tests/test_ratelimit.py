@@ -44,7 +44,7 @@ async def send_all(limiter: RateLimiter, courts: list[str], log: list[tuple[floa
 
 
 def gaps(times: list[float]) -> list[float]:
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in zip(times, times[1:], strict=False)]  # n - 1 gaps
 
 
 def max_in_span(times: list[float], span: float) -> int:

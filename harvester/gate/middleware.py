@@ -281,7 +281,8 @@ class GateMiddleware:
         request.meta.pop(META_CHARGE, None)
         request.meta.pop(META_HOLD, None)
         if request.meta.get(META_SESSION_END) and pages == 0:
-            return await self._send_session_end(request, court)
+            await self._send_session_end(request, court)
+            return None
         if self.stopping:
             self._inc("gate/refused/stopping")
             raise StopRequested(f"not sent, the run is stopping: {request.url}")

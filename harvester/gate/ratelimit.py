@@ -28,12 +28,11 @@ the downloader and stall the night.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import math
 
 from harvester.config import default
 from harvester.errors import ConfigError

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from OpenSSL import SSL
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
@@ -120,7 +120,8 @@ class CABundleDownloadHandler(HTTP11DownloadHandler):
         ca_file = crawler.settings.get(CA_FILE_SETTING)
         if not ca_file:
             raise ConfigError(f"{type(self).__name__} needs the {CA_FILE_SETTING} setting")
-        self._contextFactory = _CABundlePolicy(load_ca_bundle(ca_file))
+        # cast: mypy cannot see zope's @implementer(IPolicyForHTTPS) on the class.
+        self._contextFactory = cast(IPolicyForHTTPS, _CABundlePolicy(load_ca_bundle(ca_file)))
 
 
 def probe_tls(host: str, port: int, ca_file: str | None = None, timeout: float = 15.0) -> str | None:
@@ -180,7 +181,7 @@ def _causes(exc: BaseException) -> list[BaseException]:
         item = stack.pop()
         if item is None or any(item is s for s in seen):
             continue
-        if hasattr(item, "value") and isinstance(getattr(item, "value"), BaseException):  # a Twisted Failure
+        if hasattr(item, "value") and isinstance(item.value, BaseException):  # a Twisted Failure
             stack.append(item.value)
             continue
         if not isinstance(item, BaseException):

@@ -187,7 +187,7 @@ def _originating_dates(table: etree._Element) -> dict:
     labels = [clean_value(td.text_content()) for td in rows[-2].iter("td")]
     values = [clean_value(td.text_content()) for td in rows[-1].iter("td")]
     dates = {}
-    for label, value in zip(labels, values):
+    for label, value in zip(labels, values, strict=False):  # the rows need not have as many cells
         field = _OGC_DATE_LABELS.get(label)
         if field:
             dates[field] = parse_date(value)

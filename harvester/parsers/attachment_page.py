@@ -16,6 +16,7 @@ every page (bankruptcy pages always number this way).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lxml import etree
 
@@ -158,10 +159,10 @@ def _page_ids(root: etree._Element) -> tuple[str | None, str | None]:
             return case_id, seq_no
     for box in root.iter("input"):
         onclick = box.get("onclick") or ""
-        case_id = _CASE_ID_IN_URL.search(onclick)
-        if case_id:
-            seq_no = _SEQ_IN_URL.search(onclick)
-            return case_id.group(1), seq_no.group(1) if seq_no else None
+        case_match = _CASE_ID_IN_URL.search(onclick)
+        if case_match:
+            seq_match = _SEQ_IN_URL.search(onclick)
+            return case_match.group(1), seq_match.group(1) if seq_match else None
     return None, None
 
 
@@ -204,7 +205,7 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
     case_id, seq_no = _page_ids(root)
     first = _checkbox_numbers(rows[0])
     main_row = rows[0] if first is None or first[1] == 0 else None
-    record = {
+    record: dict[str, Any] = {
         "court_id": court,
         "document_number": _document_number(rows, is_bankruptcy(court)),
         "pacer_case_id": case_id,

@@ -17,6 +17,7 @@ what a harvester calls with what it knows (office, case type, defendant).
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from lxml import etree
 
@@ -29,7 +30,16 @@ _NUMBER = re.compile(
 )
 
 
-def split_number(number: str) -> dict[str, str | int | None]:
+class NumberParts(TypedDict):
+    """A docket number's parts, None where the number does not give one."""
+
+    office: str | None
+    year: int | None
+    case_type: str | None
+    serial: int | None
+
+
+def split_number(number: str) -> NumberParts:
     """``"2:16-cv-1152"`` -> office "2", year 16, case type "cv", serial 1152."""
     m = _NUMBER.match(number.strip())
     if not m:
@@ -42,7 +52,7 @@ def split_number(number: str) -> dict[str, str | int | None]:
     }
 
 
-def _same_case(match: dict, wanted: dict) -> bool:
+def _same_case(match: dict, wanted: NumberParts) -> bool:
     have = split_number(match["docket_number"])
     if (have["year"], have["serial"]) != (wanted["year"], wanted["serial"]):
         return False

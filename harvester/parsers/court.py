@@ -114,9 +114,13 @@ def court_from_title(text: str, bankruptcy: bool = False) -> str | None:
 
 def is_appellate(court_id: str | None) -> bool:
     """Whether ``court_id`` is a court of appeals or a bankruptcy appellate panel."""
-    return bool(court_id) and bool(_APPELLATE.match(court_id))
+    if not court_id:
+        return False
+    return bool(_APPELLATE.match(court_id))
 
 
 def is_bankruptcy(court_id: str | None) -> bool:
     """Whether ``court_id`` is a bankruptcy court (ids end in ``b``)."""
-    return bool(court_id) and court_id.endswith("b") and not is_appellate(court_id)
+    if not court_id:
+        return False
+    return court_id.endswith("b") and not is_appellate(court_id)

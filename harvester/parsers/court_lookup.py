@@ -74,7 +74,9 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
         raise ParseError(f"court lookup: not JSON ({exc})") from None
     if not isinstance(feed, dict) or not isinstance(feed.get("data"), list):
         raise ParseError("court lookup: no \"data\" list of courts")
-    meta = feed.get("meta") if isinstance(feed.get("meta"), dict) else {}
+    meta = feed.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     courts = [court_record(raw) for raw in feed["data"] if isinstance(raw, dict)]
     return {
         "meta": {

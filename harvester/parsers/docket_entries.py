@@ -282,7 +282,7 @@ def parse_entries(
     entries: list[dict] = []
     for row in rows:
         mark = row.get(digest.mark) if digest is not None else None
-        if mark is not None:
+        if mark is not None and digest is not None:
             record = digest.records[int(mark)]
             if record is not None:
                 entries.append(record)

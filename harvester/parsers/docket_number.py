@@ -54,6 +54,7 @@ def empty_parts() -> dict[str, str | None]:
 
 def find_docket_number(text: str, bankruptcy: bool = False, appellate: bool = False) -> str | None:
     """Return the first docket number in ``text`` (without judge or defendant suffixes)."""
+    patterns: tuple[re.Pattern[str], ...]
     if appellate:
         patterns = (APPELLATE_NUMBER,)
     elif bankruptcy:

@@ -184,7 +184,8 @@ def _attorney(bold: etree._Element) -> dict:
     The attorney ends before the next bold name. As in the reference, a bold
     with nothing at all after it is not an attorney (returns {}).
     """
-    attorney = {"name": " ".join(text_of(bold).split()), "roles": [], "contact": ""}
+    roles: list[str] = []
+    attorney: dict[str, str | list[str]] = {"name": " ".join(text_of(bold).split()), "roles": roles, "contact": ""}
     contact: list[str] = []
     nodes = _following(bold)
     node = next(nodes, None)
@@ -197,7 +198,7 @@ def _attorney(bold: etree._Element) -> dict:
         elif node.tag == "i":
             role = text_of(node).strip()
             if not role.lower().startswith(("bar status", "designation")):
-                attorney["roles"].append(role)
+                roles.append(role)
         if nxt is None or (not isinstance(nxt, str) and nxt.tag == "b"):
             attorney["contact"] = "".join(contact)
             return attorney

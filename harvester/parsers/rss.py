@@ -139,7 +139,7 @@ def _docket(item: etree._Element, court_id: str | None) -> dict | None:
     docket_number = find_docket_number(title, bankruptcy=bankruptcy, appellate=appellate)
     if not docket_number:
         return None
-    docket = {
+    docket: dict[str, object] = {
         "court_id": court_id,
         "pacer_case_id": None,
         "docket_number": docket_number,

@@ -210,10 +210,12 @@ _DATE_FORMS = ((_NUMERIC_DATE, _numeric), (_ISO_DATE, _year_first), (_WORD_DATE,
 
 def _parse_date(text: str) -> str | None:
     """The earliest date in ``text`` in any of the known forms."""
-    found = []
+    found: list[tuple[int, str]] = []
     for pattern, to_iso in _DATE_FORMS:
         m = pattern.search(text)
-        iso = to_iso(m) if m else None
+        if m is None:
+            continue
+        iso = to_iso(m)
         if iso:
             found.append((m.start(), iso))
     return min(found)[1] if found else None

@@ -130,14 +130,14 @@ def remember_refusal(refusals: RefusedLogins, session: PacerSession, clock: Cloc
 
 def effective_config(config: Config, target: Target) -> Config:
     """The configuration in force: the target's endpoints; against the sandbox, its rates and play-money budget."""
-    sections = {**config.sections, "endpoints": asdict(target.endpoints)}
+    config = config.replaced("endpoints", **asdict(target.endpoints))
     if target.sandbox:
         sandbox = config["sandbox"]
-        sections["rate"] = {**config["rate"], "per_court_per_second": sandbox["per_court_per_second"],
-                            "global_per_second": sandbox["global_per_second"]}  # fmt: skip
-        sections["budget"] = {**config["budget"], "run_dollars": sandbox["run_dollars"],
-                              "quarter_dollars": sandbox["quarter_dollars"]}  # fmt: skip
-    return Config(sections, config.cases, config.source)
+        config = config.replaced("rate", per_court_per_second=sandbox["per_court_per_second"],
+                                 global_per_second=sandbox["global_per_second"])  # fmt: skip
+        config = config.replaced("budget", run_dollars=sandbox["run_dollars"],
+                                 quarter_dollars=sandbox["quarter_dollars"])  # fmt: skip
+    return config
 
 
 async def crawl_sequence(

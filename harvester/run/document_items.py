@@ -107,6 +107,7 @@ class DocumentItems:
 
     harvest: Any
     crawler: Any
+    _request: Any  # StorePipeline's audit-log writer
     origin: str
 
     def _opinions(self, db: Any, item: OpinionsItem) -> None:

@@ -26,15 +26,14 @@ import asyncio
 import json
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pyotp
 from scrapy import Request
 from scrapy.http import Response
 
-from harvester.credentials import Credentials, Secret
-from urllib.parse import urlsplit
-
 from harvester.cmecf import court_base
+from harvester.credentials import Credentials, Secret
 from harvester.errors import LoginFailed, LoginTLSRefused
 from harvester.gate.attempts import retry_of
 from harvester.gate.tls import describe_tls_error
@@ -270,7 +269,8 @@ class SessionMiddleware:
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         token = self._sent.pop(id(request), None)
         request.headers.pop(b"Cookie", None)
-        if token is None or not is_login_page(response.body):
+        # A token was only sent with a session; the check on it narrows the type.
+        if token is None or self.session is None or not is_login_page(response.body):
             return response
         attempt = request.meta.get(META_LOGIN_RETRY, 0)
         self.crawler.stats.inc_value("pacer/login_pages")

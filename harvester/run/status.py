@@ -26,8 +26,8 @@ from sqlite_utils import Database
 from harvester.central import CENTRAL
 from harvester.config import Config
 from harvester.gate.window import Window, WindowSpec, format_both
-from harvester.run.lock import database_lock_path
 from harvester.run.acms_routing import appellate_systems
+from harvester.run.lock import database_lock_path
 from harvester.store.connection import SchemaError
 from harvester.store.coverage import CourtCoverage, court_coverage, coverage_now, format_coverage
 from harvester.store.ledger import quarter_bounds, quarter_spend

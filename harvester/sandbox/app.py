@@ -18,8 +18,9 @@ import asyncio
 import json
 import random
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, TypeVar
 from urllib.parse import parse_qsl
 
 from . import markup, pages
@@ -28,17 +29,19 @@ from .clock import ClockError, SandboxClock
 from .content import RealCase, real_feed
 from .courts import Catalog, Court
 from .documents import DocumentRoutes
-from .faults import FaultError, FaultInjector, FaultPlan
+from .faults import FaultError, FaultInjector, FaultPlan, FaultRule
 from .login import LoginService
 from .month import DOCKET_ENDPOINTS, MonthCase, MonthScenario, dump_truth
 from .reports import QueryError, encode_page, error_page, finish, parse_appellate_query, parse_query
 from .requestlog import mask_params
 from .server import Request, Response
-from .synthetic import DAY, SyntheticCase, SyntheticCourts
+from .synthetic import DAY, Entry, SyntheticCase, SyntheticCourts
 
 JSON = "application/json"
 TOKEN_COOKIES = ("NextGenCSO", "PacerSession")
-Producer = Callable[[Request, dict, dict, "Court | None"], Response]
+# A producer gets what its route found: the Court under /ecf/, None for the login and lookup services.
+CourtOrNone = TypeVar("CourtOrNone", bound="Court | None")
+Producer = Callable[[Request, dict, dict, CourtOrNone], Response]
 
 
 def form_fields(request: Request) -> tuple[dict[str, str], str]:
@@ -92,7 +95,7 @@ class SandboxApp:
         login: LoginService,
         faults: FaultInjector,
         catalog: Catalog,
-        synthetic: SyntheticCourts | None,
+        synthetic: SyntheticCourts | MonthScenario | None,  # month mode: the month's cases
         court_lookup: bytes,
         please_log_in: str,
         big_docket_entries: int,
@@ -132,12 +135,12 @@ class SandboxApp:
         return self._plain(request, 404, "Not Found", endpoint="unknown")
 
     async def _with_faults(
-        self, request: Request, scope: str, endpoint: str, court: Court | None, produce: Producer
+        self, request: Request, scope: str, endpoint: str, court: CourtOrNone, produce: Producer[CourtOrNone]
     ) -> Response:
         """Answer with ``produce(request, fields, record, court)``, unless a fault says otherwise."""
         plan = self.faults.plan(scope, endpoint)
         if self.month is not None and plan.terminal is None and scope not in ("login", "lookup"):
-            plan.terminal = self._month_fault(scope, endpoint)
+            plan.terminal = self._month_fault(self.month, scope, endpoint)
         if plan.delay:
             await asyncio.sleep(plan.delay)
         fields, media = form_fields(request)
@@ -154,14 +157,14 @@ class SandboxApp:
         response.log = record
         return response
 
-    def _month_fault(self, court_id: str, endpoint: str):
+    def _month_fault(self, month: MonthScenario, court_id: str, endpoint: str) -> FaultRule | None:
         """Month mode: tonight's failing feed or court outage; expire tokens when the month says so."""
         now_ts = self.clock.timestamp()
-        rule = self.month.fault(court_id, endpoint, now_ts)
+        rule = month.fault(court_id, endpoint, now_ts)
         if rule is None and endpoint in DOCKET_ENDPOINTS:
-            night = self.month.night_of(now_ts)
+            night = month.night_of(now_ts)
             count = self._docket_reports[night] = self._docket_reports.get(night, 0) + 1
-            expiry = self.month.events["token_expiry"]
+            expiry = month.events["token_expiry"]
             if night == expiry["night"] and count == expiry["after_docket_reports"] + 1:
                 self.login.expire_tokens()
         return rule
@@ -379,7 +382,7 @@ class SandboxApp:
             feed = self.month.feeds[court.court_id]
             if feed["kind"] == "none":
                 return Response(404, encode_page(pages.message_page("Not Found", "<h3>Not Found</h3>", court.kind)))
-            items = self.month.feed_items(court.court_id, now_ts)
+            items: Sequence[tuple[SyntheticCase, Entry]] = self.month.feed_items(court.court_id, now_ts)
             record["entries"] = len(items)
             return Response(200, markup.rss_feed(court, items, now_ts, feed["types"]), "application/rss+xml")
         if cases:

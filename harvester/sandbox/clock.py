@@ -88,6 +88,7 @@ class SandboxClock:
                 if delta < 0:
                     raise ClockError("the sandbox clock only moves forward")
             else:
+                assert to is not None  # the check above: exactly one of hours/to is given
                 delta = parse_time(to).timestamp() - self.timestamp()
                 if delta < 0:
                     raise ClockError(f"{to} is in the sandbox's past ({self.now().isoformat()})")

@@ -77,8 +77,10 @@ class Case(Protocol):
     docket_number: str  # as printed on the docket, e.g. 3:08-cv-00284-TMB
     case_number: str  # without judge initials, e.g. 3:08-cv-00284
     case_name: str
-    date_filed: date
     date_terminated: date | None
+
+    @property
+    def date_filed(self) -> date | None: ...  # real pages may lack one; a read-only property suffices
 
     def entry_count(self, now_ts: float) -> int: ...
 

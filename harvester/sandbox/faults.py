@@ -147,6 +147,8 @@ class FaultInjector:
             return plan
         with self._lock:
             for key in (scope, "*") if scope not in SPECIAL_SCOPES else (scope,):
+                if key is None:  # no court: rules are keyed by name, only "*" applies
+                    continue
                 for rule in self._rules.get(key, ()):
                     if not rule.matches(endpoint):
                         continue

@@ -63,7 +63,7 @@ class Account:
 
     def public(self) -> dict:
         """The account as printed in the sandbox config (test credentials only)."""
-        out = {"login_id": self.login_id, "password": self.password}
+        out: dict[str, str | bool] = {"login_id": self.login_id, "password": self.password}
         if self.totp_secret:
             out["totp_secret"] = self.totp_secret
         if self.pending_actions:

@@ -9,6 +9,7 @@ case query: ``case_queries/akd_58813``; feeds: ``rss_feeds_2023`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
@@ -23,7 +24,8 @@ from .synthetic import CIRCUITS, Entry, Party, SyntheticCase, mdy
 
 def _sealed(entry: Entry) -> bool:
     """A sealed entry (month mode): its number shows without a link."""
-    return getattr(entry, "edit", None) is not None and entry.edit[1] == "sealed"
+    edit = getattr(entry, "edit", None)  # month-mode entries carry their clerk's edit
+    return edit is not None and edit[1] == "sealed"
 
 
 # --------------------------------------------------------------------------- district
@@ -352,7 +354,7 @@ def _rfc822(ts: float) -> str:
     return format_datetime(datetime.fromtimestamp(ts, timezone.utc), usegmt=True)
 
 
-def rss_feed(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all") -> bytes:
+def rss_feed(court: Court, items: Sequence[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all") -> bytes:
     """The court's RSS 2.0 feed (ISO-8859-1), newest item first; ``types`` as its channel says."""
     if court.kind == "appellate":
         return _appellate_rss(court, items, now_ts, types)
@@ -382,7 +384,9 @@ def rss_feed(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: flo
     return "".join(out).encode("latin-1", errors="xmlcharrefreplace")
 
 
-def _appellate_rss(court: Court, items: list[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all") -> bytes:
+def _appellate_rss(
+    court: Court, items: Sequence[tuple[SyntheticCase, Entry]], now_ts: float, types: str = "all"
+) -> bytes:
     circuit = CIRCUITS.get(court.court_id, court.court_id.upper())
     servlet = f"{court.host}/{court.servlet_path}"
     out = [

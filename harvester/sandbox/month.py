@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from typing import Any
 
 from ..parsers.receipt import billable_pages
 from .clock import CHICAGO, parse_time
@@ -309,15 +310,15 @@ class MonthScenario:
         weights = {"all": 0.4, "partial": 0.25, "none": 0.15, "failing": 0.2}
         while len(quota) < len(order):
             quota.append(max(FEED_KINDS, key=lambda k: weights[k] * len(order) - quota.count(k)))
-        feeds = {}
+        feeds: dict[str, dict[str, Any]] = {}
         for i, court_id in enumerate(order):
             kind = quota[i]
             court = self.courts[court_id]
-            feed = {"kind": kind, "types": "all", "failure": None, "flaky_nights": []}
+            feed: dict[str, Any] = {"kind": kind, "types": "all", "failure": None, "flaky_nights": []}
             if kind == "partial":
                 feed["types"] = self.rng.choice(PARTIAL_TYPES[court.kind])
             elif kind == "failing":
-                feed["failure"] = FAILURE_MODES[sum(1 for f in feeds.values() if f["kind"] == "failing") % 3]
+                feed["failure"] = FAILURE_MODES[len([f for f in feeds.values() if f["kind"] == "failing"]) % 3]
             feeds[court_id] = feed
         flaky = [c for c in order if feeds[c]["kind"] == "all"][: max(1, len(order) // 10)]
         for court_id in flaky:
@@ -534,7 +535,7 @@ class MonthScenario:
 
     def describe(self) -> dict:
         """The month's plan: settings, feed per court, events (no truth)."""
-        kinds = {}
+        kinds: dict[str, int] = {}
         for case in self.cases:
             kinds[case.court.kind] = kinds.get(case.court.kind, 0) + 1
         return {

@@ -213,8 +213,8 @@ _INT_RE = re.compile(r"\d+")
 def split_receipt(html: str) -> tuple[str, str]:
     """Cut a real page around its receipt (or before ``</body>`` when it has none)."""
     found = None
-    for found in _RECEIPT_RE.finditer(html):
-        pass
+    for match in _RECEIPT_RE.finditer(html):
+        found = match  # the last receipt on the page
     if found:
         return html[: found.start()], html[found.end():]
     idx = html.lower().rfind("</body>")

@@ -124,7 +124,8 @@ class HTTPServer:
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        self._tasks.add(task)
+        if task is not None:  # always set: asyncio.start_server runs each connection as a task
+            self._tasks.add(task)
         conn_id = next(self._ids)
         sock = writer.get_extra_info("socket")
         if sock is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -45,10 +46,18 @@ _LOCAL_DAYS: dict[int, date] = {}
 _ORDINAL_1970 = date(1970, 1, 1).toordinal()
 
 
+def _chicago_offset(ts: float) -> float:
+    """Chicago's UTC offset (s) at ``ts``."""
+    offset = datetime.fromtimestamp(ts, CHICAGO).utcoffset()
+    if offset is None:  # cannot happen: a datetime given a zone always has an offset
+        raise ValueError("the Chicago zone gave no UTC offset")
+    return offset.total_seconds()
+
+
 def _offset_of_utc_day(day: int) -> int | None:
     """Chicago's UTC offset (s) during UTC day ``day``, or None if it changes that day."""
-    first = datetime.fromtimestamp(day * 86400, CHICAGO).utcoffset().total_seconds()
-    last = datetime.fromtimestamp(day * 86400 + 86399, CHICAGO).utcoffset().total_seconds()
+    first = _chicago_offset(day * 86400)
+    last = _chicago_offset(day * 86400 + 86399)
     return int(first) if first == last else None
 
 
@@ -331,7 +340,7 @@ _TEXTS = {
 def _first_entry_text(case: SyntheticCase, parties: list[Party]) -> tuple[str, str]:
     first = parties[0]
     if case.kind == "bankruptcy":
-        return "Voluntary Petition (Chapter %s)" % case.extra["chapter"], (
+        return f"Voluntary Petition (Chapter {case.extra['chapter']})", (
             f"Chapter {case.extra['chapter']} Voluntary Petition for Individual Fee Amount $313 Filed by {first.name}."
         )
     if case.kind == "appellate":
@@ -401,7 +410,7 @@ class SyntheticCourts:
         settings: SyntheticSettings,
         courts: dict[str, Court],
         epoch_ts: float,
-        reserved: set[tuple[str, str]] = frozenset(),
+        reserved: AbstractSet[tuple[str, str]] = frozenset(),
     ) -> None:
         self.settings = settings
         self.epoch_ts = epoch_ts
@@ -415,7 +424,9 @@ class SyntheticCourts:
             court = self.court_list[i % len(self.court_list)]
             self.cases.append(self._make_case(court, i // len(self.court_list), sizes[i], reserved))
 
-    def _make_case(self, court: Court, local: int, n_hist: int, reserved) -> SyntheticCase:
+    def _make_case(
+        self, court: Court, local: int, n_hist: int, reserved: AbstractSet[tuple[str, str]]
+    ) -> SyntheticCase:
         s = self.settings
         key = mix((s.seed & _MASK64) ^ mix(court.number * 1_000_003 + local)) & ((1 << 62) - 1)
         rng = random.Random(key)

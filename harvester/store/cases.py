@@ -47,7 +47,9 @@ _CASE_STATE_COLUMNS = (
 
 
 def _case_state(row: tuple) -> CaseState:
-    return CaseState(*row[:14], bool(row[14]), row[15])
+    fields = list(row[:16])
+    fields[14] = bool(fields[14])  # rss_changed is stored as 0/1
+    return CaseState(*fields)
 
 
 def case_state(

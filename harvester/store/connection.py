@@ -172,6 +172,14 @@ def _retry_locked(db: Database, attempt: Callable[[], T]) -> T:
         ) from None
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT just wrote (sqlite3 types ``lastrowid`` as optional)."""
+    rowid = cursor.lastrowid
+    if rowid is None:  # cannot happen after an INSERT: None only before any statement
+        raise RuntimeError("the INSERT reported no row id")
+    return rowid
+
+
 def utc_timestamp(moment: datetime | str | None = None) -> str:
     """``moment`` (default: now) as ISO 8601 UTC to the second, the form every table stores.
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from harvester.store.connection import utc_timestamp, write_transaction
+from harvester.store.connection import inserted_id, utc_timestamp, write_transaction
 from harvester.store.fields import KINDS, as_json, as_text, case_kind, court_key
 from harvester.store.judges import sync_case_judges
 from harvester.store.raw_pages import insert_raw, prepare_raw
@@ -142,7 +142,7 @@ class _Party:
     type: str
     occurrence: int
     columns: tuple
-    attorneys: list[tuple[str, str, str]] | None  # (name, contact, roles JSON); None: not in the report
+    attorneys: list[tuple[str, str, str | None]] | None  # (name, contact, roles JSON); None: not in the report
 
 
 @dataclass
@@ -168,7 +168,7 @@ def _prepare_docket(record: Mapping[str, Any]) -> _Docket:
             extra[key] = value
     entries = list(record.get("docket_entries") or [])
     rows = []
-    for key, entry in zip(entry_keys(entries), entries):
+    for key, entry in zip(entry_keys(entries), entries, strict=True):  # one key per entry
         others = {k: v for k, v in entry.items() if k not in ENTRY_COLUMNS}
         rows.append((key, *(as_text(entry.get(c)) for c in ENTRY_COLUMNS), as_json(others) if others else None))
     return _Docket(fields, extra, _prepare_parties(record.get("parties") or []), rows)
@@ -420,9 +420,9 @@ def _upsert_case(
         cursor = conn.execute(
             f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
         )
-        return cursor.lastrowid, True
+        return inserted_id(cursor), True
     case_id, old_extra = row[0], row[1]
-    stored = dict(zip(CASE_COLUMNS, row[2:]))
+    stored = dict(zip(CASE_COLUMNS, row[2:], strict=True))  # the SELECT lists CASE_COLUMNS after id, extra
     fields = {k: v for k, v in docket.fields.items() if _overwrites(k, v, stored.get(k), incremental)}
     if run_id is not False:
         _log_case_changes(db, case_id, stored, fields, at, run_id)
@@ -486,11 +486,11 @@ def _write_parties(
             position = replay.parties.setdefault(key, position)
         party_id = existing.get(key)
         if party_id is None:
-            party_id = conn.execute(
+            party_id = inserted_id(conn.execute(
                 "INSERT INTO parties (case_id, name, type, occurrence, position, extra_info, date_terminated,"
                 " criminal_data, extra, first_seen_at, terminated_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [case_id, *key, position, *party.columns, seen_at, seen_at if party.columns[1] else None],
-            ).lastrowid
+            ))
             added += 1
         else:
             # Outside a replay a known party keeps its place on the docket.
@@ -507,7 +507,7 @@ def _write_parties(
 
 
 def _write_party_attorneys(
-    db: Database, party_id: int, attorneys: list[tuple[str, str, str]], ids: dict[tuple[str, str], int]
+    db: Database, party_id: int, attorneys: list[tuple[str, str, str | None]], ids: dict[tuple[str, str], int]
 ) -> None:
     conn = db.conn
     conn.execute("DELETE FROM party_attorneys WHERE party_id = ?", [party_id])
@@ -516,10 +516,10 @@ def _write_party_attorneys(
         key = (name, contact)
         if key not in ids:
             row = conn.execute("SELECT id FROM attorneys WHERE name = ? AND contact = ?", key).fetchone()
-            ids[key] = row[0] if row else conn.execute(
+            ids[key] = row[0] if row else inserted_id(conn.execute(
                 "INSERT INTO attorneys (name, contact, firm, email) VALUES (?,?,?,?)",
                 [name, contact, attorney_firm(contact), attorney_email(contact)],
-            ).lastrowid
+            ))
         links.append((party_id, position, ids[key], roles))
     conn.executemany(
         "INSERT INTO party_attorneys (party_id, position, attorney_id, roles) VALUES (?,?,?,?)", links
@@ -583,7 +583,7 @@ def replay_case(db: Database, court_id: str, pacer_case_id: str, reports: Sequen
             conn.execute("DELETE FROM entry_versions WHERE case_id = ?", [row[0]])  # rebuilt from the pages
             conn.execute("UPDATE docket_entries SET changed_at = NULL WHERE case_id = ?", [row[0]])
         replay = _Replay()
-        for report, docket in zip(reports, dockets):
+        for report, docket in zip(reports, dockets, strict=True):  # one docket per report
             at = utc_timestamp(report.fetched_at)
             case_id = _write_docket(db, court, case_key, kind, docket, at, report.run_id, report.incremental,
                                     None, report.raw_page_id, replay).case_id  # fmt: skip

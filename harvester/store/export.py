@@ -81,7 +81,7 @@ def iter_case_records(db: Database, *, courts: Sequence[str] = (), cases: Sequen
     columns = ("id", "court_id", "pacer_case_id", "kind", *CASE_COLUMNS, *CASE_JSON_COLUMNS, "extra")
     sql = f"SELECT {', '.join('c.' + c for c in columns)} FROM cases c{where} ORDER BY c.court_id, c.pacer_case_id"
     for row in db.execute(sql, params).fetchall():
-        yield _case_record(db, dict(zip(columns, row)))
+        yield _case_record(db, dict(zip(columns, row, strict=True)))
 
 
 def _case_record(db: Database, case: dict[str, Any]) -> dict:
@@ -118,10 +118,10 @@ def _parties(db: Database, case_id: int, kind: str) -> list[dict]:
         [case_id],
     ):
         party: dict[str, Any] = {"name": name, "type": ptype, "attorneys": attorneys.get(party_id, [])}
-        for field, value in zip(PARTY_COLUMNS, (extra_info, date_terminated)):
+        for field, value in zip(PARTY_COLUMNS, (extra_info, date_terminated), strict=True):
             if value is not None or kind != "appellate":
                 party[field] = value
-        for field, value in zip(PARTY_JSON_COLUMNS, (criminal_data,)):
+        for field, value in zip(PARTY_JSON_COLUMNS, (criminal_data,), strict=True):
             if value is not None:
                 party[field] = json.loads(value)
         party.update(_loads(extra) or {})
@@ -135,7 +135,7 @@ def _entries(db: Database, case_id: int) -> list[dict]:
         f"SELECT {', '.join(ENTRY_COLUMNS)}, extra FROM docket_entries WHERE case_id = ? ORDER BY position, id",
         [case_id],
     ):
-        entry = dict(zip(ENTRY_COLUMNS, row[:-1]))
+        entry = dict(zip(ENTRY_COLUMNS, row[:-1], strict=True))
         entry.update(_loads(row[-1]) or {})
         entries.append(entry)
     return entries

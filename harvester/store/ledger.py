@@ -32,7 +32,7 @@ from sqlite_utils import Database
 from harvester.central import CENTRAL
 from harvester.logs import mask, mask_any
 from harvester.shared import SharedInSettings
-from harvester.store.connection import utc_timestamp, write_transaction
+from harvester.store.connection import inserted_id, utc_timestamp, write_transaction
 
 
 @dataclass(frozen=True)
@@ -141,10 +141,10 @@ def hold_in_flight(db: Database, *, run_id: int | None, court_id: str, method: s
     row = [run_id, utc_timestamp(at), court_id.lower(), method.upper(), redact_url(url), pages, pages / 10]
     return write_transaction(
         db,
-        lambda: db.conn.execute(
+        lambda: inserted_id(db.conn.execute(
             "INSERT INTO in_flight (run_id, at, court_id, method, url, estimated_pages, cost) VALUES (?,?,?,?,?,?,?)",
             row,
-        ).lastrowid,
+        )),
     )
 
 
@@ -196,8 +196,8 @@ def start_run(db: Database, *, now: datetime | str | None = None, mode: str = "p
     at = utc_timestamp(now)
     reason = mask(window_override) if window_override else None
     return write_transaction(
-        db, lambda: db.conn.execute("INSERT INTO runs (started_at, mode, window_override) VALUES (?, ?, ?)",
-                                    [at, mode, reason]).lastrowid  # fmt: skip
+        db, lambda: inserted_id(db.conn.execute("INSERT INTO runs (started_at, mode, window_override) VALUES (?, ?, ?)",
+                                                [at, mode, reason]))  # fmt: skip
     )
 
 
@@ -239,11 +239,11 @@ def record_request(
     def work() -> int:
         if in_flight_id is not None:
             db.conn.execute("DELETE FROM in_flight WHERE id = ?", [in_flight_id])
-        return db.conn.execute(
+        return inserted_id(db.conn.execute(
             "INSERT INTO requests (run_id, at, court_id, method, url, status, bytes, billable_pages, cost,"
             " outcome, reason, estimated_pages) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             row,
-        ).lastrowid
+        ))
 
     return write_transaction(db, work)
 

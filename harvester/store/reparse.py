@@ -29,12 +29,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from harvester.errors import ParseError
+from harvester.process_map import ordered_map
 from harvester.store.connection import write_transaction
 from harvester.store.courts import store_courts
 from harvester.store.dockets import ArchivedReport, replay_case
 from harvester.store.raw_pages import read_raw_page
 from harvester.store.rss import replay_rss
-from harvester.process_map import ordered_map
 
 Parser = Callable[[bytes, str | None], dict]
 
@@ -99,10 +99,11 @@ def reparse(db: Database, parse: Parser | None = None, jobs: int = 1) -> Reparse
     read = _PageParser(db, parse)
     db_file = _db_file(db)
     if jobs > 1 and db_file and len(dockets) >= _MIN_PARALLEL_PAGES:
+        # One result per docket, in order (strict=True).
         parsed = zip(dockets, ordered_map(_parse_in_worker, dockets, jobs, initializer=_start_worker,
-                                          initargs=(db_file, parse)))  # fmt: skip
+                                          initargs=(db_file, parse)), strict=True)  # fmt: skip
     else:
-        parsed = zip(dockets, map(read, dockets))
+        parsed = zip(dockets, map(read, dockets), strict=True)
     for _, group in groupby(parsed, key=lambda pair: (pair[0][2], pair[0][3])):
         _reparse_case(db, list(group), result)
     for page in sorted((p for p in pages if p[1] in ("rss", "court_lookup")), key=lambda p: (p[4], p[0])):
@@ -180,7 +181,7 @@ def _reparse_case(db: Database, parsed_pages: list[tuple[tuple, _Parsed]], resul
         return  # keep what the older parser stored rather than a case missing a report
     reports = [
         ArchivedReport(page_id, fetched_at, run_id, bool(incremental), record)
-        for (page_id, _, _, _, fetched_at, run_id, incremental), record in zip(pages, records)
+        for (page_id, _, _, _, fetched_at, run_id, incremental), record in zip(pages, records, strict=True)
     ]
     court_id, pacer_case_id = pages[0][2], pages[0][3]
     try:

@@ -183,8 +183,8 @@ class FeedNight:
 
 def item_span(record: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> tuple[str | None, str | None]:
     """(oldest, newest) publication instants (UTC) of a parsed feed's items; (None, None) without items."""
-    stamps = [_published(e.get("date_filed")) for d in _rss_dockets(record) for e in d.get("docket_entries") or []]
-    stamps = sorted(s for s in stamps if s and s[:1].isdigit())
+    published = [_published(e.get("date_filed")) for d in _rss_dockets(record) for e in d.get("docket_entries") or []]
+    stamps = sorted(s for s in published if s and s[:1].isdigit())
     return (stamps[0], stamps[-1]) if stamps else (None, None)
 
 

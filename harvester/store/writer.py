@@ -14,11 +14,10 @@ thread's queue: nothing paid is sent until the database takes writes again.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, TypeVar
-
-import sqlite3
 
 from sqlite_utils import Database
 

@@ -87,9 +87,9 @@ async def _entries(db: Any, case: dict[str, Any], tables: set[str]) -> list[dict
     by_number = {e["document_number"]: e for e in entries if e["document_number"]}
     for doc in await _documents(db, case, tables):
         # The main document shares the entry's pacer_doc_id; attachments have their own, and its number.
-        entry = by_doc_id.get(doc["pacer_doc_id"]) or by_number.get(doc["document_number"] or "")
-        if entry is not None:
-            entry["documents"].append(doc)
+        owner = by_doc_id.get(doc["pacer_doc_id"]) or by_number.get(doc["document_number"] or "")
+        if owner is not None:
+            owner["documents"].append(doc)
     return entries
 
 
