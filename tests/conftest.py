@@ -23,7 +23,9 @@ E2E_MODULES = {
     "test_harvest", "test_progress", "test_readers", "test_refusals", "test_sandbox_cli", "test_sandbox_tls",
     "test_scrapy_crawl", "test_secrets", "test_serve", "test_status", "test_lock", "test_sandbox_faults",
     "test_sandbox_log", "test_sandbox_login", "test_sandbox", "test_tls", "test_gate_middleware", "test_export",
-    "test_reparse", "test_parse_cli",
+    "test_reparse", "test_parse_cli", "test_acms_harvest", "test_acms_sandbox", "test_browser_nights",
+    "test_browser_research", "test_documents", "test_export_parquet", "test_hostile_server", "test_sandbox_documents",
+    "test_sandbox_month", "test_many_nights", "test_fail_closed", "test_assembly", "test_operator", "test_sandbox_mode",
 }  # fmt: skip
 
 
