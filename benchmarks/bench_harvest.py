@@ -124,8 +124,33 @@ def main() -> None:
         latencies.append((time.perf_counter() - started) * 1000)
     print(f"FTS search rows:      {hits:8d}  (top 50 per query)")
     print(f"FTS search median:    {statistics.median(latencies):8.1f} ms  (20 queries; max {max(latencies):.1f} ms; target < 50 ms)")
+    page = search_page_latencies(workdir / "data" / "pacer.db", ENTRY_QUERIES + NAME_QUERIES)
+    print(f"search page median:   {statistics.median(page):8.1f} ms  (/-/docket-search: cases, entries, parties, "
+          f"attorneys with snippets; 20 queries; max {max(page):.1f} ms)")
     if cases < args.cases or entries < 0.9 * args.cases * args.entries:
         sys.exit(f"expected about {args.cases} cases / {args.cases * args.entries} entries")
+
+
+def search_page_latencies(db_path: Path, queries: list[str]) -> list[float]:
+    """What the researchers' search page runs (harvester.web.search), through Datasette, per query in ms."""
+    import asyncio
+
+    from harvester.web.search import search
+    from harvester.web.serve import build_datasette, database_name
+
+    datasette = build_datasette(db_path)
+
+    async def timed() -> list[float]:
+        await datasette.invoke_startup()
+        db = datasette.get_database(database_name(db_path))
+        out = []
+        for query in queries:
+            started = time.perf_counter()
+            await search(db, query)
+            out.append((time.perf_counter() - started) * 1000)
+        return out
+
+    return asyncio.run(timed())
 
 
 if __name__ == "__main__":
