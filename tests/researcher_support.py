@@ -9,9 +9,12 @@ must copy it first (:func:`copy_db`).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HARVESTER = Path(sys.executable).with_name("harvester")
@@ -52,3 +55,20 @@ def copy_db(source_path: Path, target_dir: Path) -> Path:
     dest.execute("PRAGMA journal_mode=WAL")
     dest.close()
     return target
+
+
+@contextmanager
+def serving(db_path: Path) -> Iterator[str]:
+    """``harvester serve --port 0`` on ``db_path`` while the block runs; yields its base URL (no trailing /)."""
+    proc = subprocess.Popen([str(HARVESTER), "serve", "--db", str(db_path), "--port", "0"],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    line = proc.stderr.readline() if proc.stderr else ""
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    if not match:
+        proc.kill()
+        raise RuntimeError(f"harvester serve did not start: {line}{proc.stderr.read() if proc.stderr else ''}")
+    try:
+        yield match.group(0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from researcher_support import serving
 from test_harvest import HARVESTER, harvest, write_config
 
 from harvester.sandbox import Sandbox
@@ -51,16 +52,8 @@ def two_nights(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def base_url(two_nights):
-    proc = subprocess.Popen([str(HARVESTER), "serve", "--db", str(two_nights), "--port", "0"],
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    line = proc.stderr.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"harvester serve did not start: {line}{proc.stderr.read()}")
-    yield match.group(0), Path(two_nights).stem
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(two_nights) as url:
+        yield url, Path(two_nights).stem
 
 
 @pytest.fixture(scope="module")

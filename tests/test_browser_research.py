@@ -13,11 +13,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from researcher_support import HARVESTER
+from researcher_support import serving
 
 from harvester.parsers import parse_page
 from harvester.store.connection import open_db
@@ -52,16 +51,8 @@ def db_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def base_url(db_path):
-    proc = subprocess.Popen([str(HARVESTER), "serve", "--db", str(db_path), "--port", "0"],
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    line = proc.stderr.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"harvester serve did not start: {line}{proc.stderr.read()}")
-    yield match.group(0)
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(db_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
