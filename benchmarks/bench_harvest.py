@@ -55,7 +55,7 @@ def config_text(sandbox: Sandbox, workdir: Path, rate: float | None = None) -> s
         f'ca_bundle = "{cfg["ca_bundle"]}"', f'clock_url = "{cfg["clock_url"]}"',
         "[watch]", f"courts = {json.dumps(list(COURTS))}", "follow_rss = false",
         "[rate]  # lifted unless --rate: then the global limit binds",
-        "per_court_per_second = 10000", f"global_per_second = {rate or 10000}", "per_court_concurrency = 4",
+        "per_court_per_second = 1000", f"global_per_second = {rate or 1000}", "per_court_concurrency = 4",
         "[budget]", "run_dollars = 100000", "quarter_dollars = 1000000",
         "[log]", 'level = "WARNING"', f'file = "{workdir / "harvest.log"}"',
     ]) + "\n"  # fmt: skip

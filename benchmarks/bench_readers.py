@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the test helpers: sandbox, config, re
 
 from harvest_support import HarvestDir, start_reader, start_sandbox, stop_reader  # noqa: E402
 
-LIFTED = {"rate": {"per_court_per_second": 10000, "global_per_second": 10000, "per_court_concurrency": 4},
+LIFTED = {"rate": {"per_court_per_second": 1000, "global_per_second": 1000, "per_court_concurrency": 4},
           "log": {"level": "WARNING"}}  # fmt: skip
 
 
