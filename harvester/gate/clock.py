@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import ipaddress
 import json
 import logging
 import ssl
@@ -183,13 +182,9 @@ class RemoteClock(SystemClock):
 
 def is_sandbox_host(host: str) -> bool:
     """True for loopback addresses and reserved names that cannot be real PACER hosts."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(SANDBOX_SUFFIXES):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    from harvester.gate.destinations import is_loopback_host
+
+    return is_loopback_host(host) or host.strip("[]").lower().rstrip(".").endswith(SANDBOX_SUFFIXES)
 
 
 def make_clock(

@@ -23,6 +23,7 @@ from lxml import etree
 from ..errors import ParseError
 from .court import court_from_text, court_from_title, is_bankruptcy
 from .doc_links import case_id_and_seq_no, pacer_doc_id
+from .docket_attachments import pages_in_cells
 from .html_tree import build_tree, text_of
 from .text import clean_value, decode_html_utf8, strip_control_chars
 
@@ -112,14 +113,7 @@ def _page_count(row: etree._Element) -> int | None:
     pages = _value_part(row, 2)
     if pages:
         return pages
-    for cell in _cells(row):
-        if "page" not in text_of(cell):
-            continue
-        for piece in (cell.text, *(child.tail for child in cell)):
-            first = (piece or "").split()[:1]
-            if first and first[0].isdigit():
-                return int(first[0])
-    return None
+    return pages_in_cells(_cells(row))
 
 
 def _size_text(row: etree._Element) -> str:

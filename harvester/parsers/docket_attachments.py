@@ -9,6 +9,8 @@ become the entry's ``attachments``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lxml import etree
 
 from .html_tree import text_of
@@ -41,7 +43,12 @@ def _page_count(row: etree._Element, box: etree._Element | None) -> int | None:
     dashed = _dashed_value(box, 2)
     if dashed and dashed.isdigit() and int(dashed):
         return int(dashed)
-    for cell in row.iterchildren("td"):
+    return pages_in_cells(row.iterchildren("td"))
+
+
+def pages_in_cells(cells: Iterable[etree._Element]) -> int | None:
+    """The first number of the first "N pages" cell (the cell's own text or a tail after its tags)."""
+    for cell in cells:
         if "page" not in text_of(cell):
             continue
         for piece in (cell.text, *(child.tail for child in cell)):

@@ -37,7 +37,7 @@ from sqlite_utils import Database
 
 from harvester.store.connection import inserted_id, utc_timestamp, write_transaction
 from harvester.store.fields import KINDS, as_json, as_text, case_kind, court_key
-from harvester.store.judges import sync_case_judges
+from harvester.store.judges import JUDGE_FIELDS, sync_case_judges
 from harvester.store.raw_pages import insert_raw, prepare_raw
 
 # Case fields with a column of their own; any other field of a record goes to `extra`.
@@ -287,7 +287,8 @@ def _write_docket(
         changed = _replay_entries(db, case_id, docket, at, run_id, replay)
     after = conn.execute("SELECT count(*) FROM docket_entries WHERE case_id = ?", [case_id]).fetchone()[0]
     _update_case_state(db, case_id, kind, at, incremental, size)
-    sync_case_judges(db, [case_id])
+    if created or replay is not None or JUDGE_FIELDS & docket.fields.keys():  # no judge field: links unchanged
+        sync_case_judges(db, [case_id])
     return StoreResult(case_id, created, after - before, changed - (after - before), parties_added, raw_id)
 
 

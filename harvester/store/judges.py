@@ -32,6 +32,8 @@ _TITLE_WORDS = (
 _TITLE = re.compile(r"^(?:(?:{})\b\.?\s*)+".format("|".join(re.escape(w) for w in _TITLE_WORDS)), re.I)
 _SPLIT = re.compile(r"\s*(?:;|\band\b|&|/|\n)\s*", re.I)
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+# The case fields judges are read from: a stored report that has none of them changes no link.
+JUDGE_FIELDS = frozenset({"assigned_to_str", "referred_to_str", "panel"})
 _NOT_NAMES = {"", "unassigned", "none", "n/a", "na", "tbd", "unknown"}
 
 

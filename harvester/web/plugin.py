@@ -199,24 +199,16 @@ def register_routes() -> list[tuple[str, Any]]:
 
 async def search_page(datasette: Any, request: Any) -> Any:
     """Search across cases, entries, parties and attorneys; every hit links to its docket page."""
-    from datasette.utils.asgi import Response
-
     database = datasette.get_database().name
-    db = datasette.get_database(database)
-    results = await search(db, request.args.get("q", ""))
-    html = await datasette.render_template(
-        "harvester_search.html",
-        {"results": results, "limit": SEARCH_LIMIT, "case_url": lambda case_id: docket_url(datasette, database, case_id)},
-        request=request,
-    )
-    return Response.html(html)
+    results = await search(datasette.get_database(database), request.args.get("q", ""))
+    return await _page(datasette, request, "harvester_search.html", database, results=results, limit=SEARCH_LIMIT)
 
 
 async def last_night_page(datasette: Any, request: Any) -> Any:
     """What changed on one harvest night, by court; back-fill counted apart."""
     database = datasette.get_database().name
     data = await last_night(datasette.get_database(database), request.args.get("night") or None)
-    return await _page(datasette, request, "harvester_last_night.html", database, data)
+    return await _page(datasette, request, "harvester_last_night.html", database, data=data)
 
 
 async def coverage_page(datasette: Any, request: Any) -> Any:
@@ -227,15 +219,15 @@ async def coverage_page(datasette: Any, request: Any) -> Any:
     except ValueError:
         refresh_days = DEFAULT_REFRESH_DAYS
     data = await coverage(datasette.get_database(database), refresh_days, request.args.get("now") or None)
-    return await _page(datasette, request, "harvester_coverage.html", database, data)
+    return await _page(datasette, request, "harvester_coverage.html", database, data=data)
 
 
-async def _page(datasette: Any, request: Any, template: str, database: str, data: dict[str, Any]) -> Any:
+async def _page(datasette: Any, request: Any, template: str, database: str, **context: Any) -> Any:
+    """One of the harvester's own pages; ``case_url`` links a case id to its docket page."""
     from datasette.utils.asgi import Response
 
     html = await datasette.render_template(
-        template, {"data": data, "case_url": lambda case_id: docket_url(datasette, database, case_id)},
-        request=request,
+        template, {**context, "case_url": lambda case_id: docket_url(datasette, database, case_id)}, request=request,
     )  # fmt: skip
     return Response.html(html)
 

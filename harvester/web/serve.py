@@ -18,7 +18,6 @@ nothing is fetched from a CDN.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from harvester.gate.destinations import is_loopback_host
 from harvester.store.connection import SchemaError, open_db
 
 logger = logging.getLogger(__name__)
@@ -83,15 +83,6 @@ def build_datasette(db_path: str | Path, settings: dict[str, Any] | None = None)
     )
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket (``port`` 0: any free port), so the real URL can be printed."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -119,7 +110,7 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT
     check_database(db_path)
     ds = build_datasette(db_path)
     sock = bind(host, port)
-    if not is_loopback(host):
+    if not is_loopback_host(host):
         logger.warning("Serving on %s: anyone who can reach this address can read the harvest and run SQL", host)
     config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
