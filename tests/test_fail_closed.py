@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -30,8 +31,10 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from harvester import config as config_module
+from harvester.central import CENTRAL
 from harvester.errors import ConfigError
 from harvester.gate import middleware
+from harvester.gate.clock import FakeClock
 from harvester.gate.middleware import GateBypassError, GateMiddleware
 from harvester.run.session import META_AUTH, PacerSession
 from harvester.run.settings import scrapy_settings
@@ -45,8 +48,13 @@ SCRAPY = Path(sys.executable).with_name("scrapy")
 # ---------------------------------------------------------------- the gate checks scheme and host
 
 
+# A night inside the window: these gate tests must not depend on the hour they run at.
+NIGHT = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
+
+
 def gate(**settings_extra) -> GateMiddleware:
-    settings = Settings(scrapy_settings(None, spent_before=lambda _n: 0.0, extra=settings_extra))
+    clock = settings_extra.pop("GATE_CLOCK", None) or FakeClock(NIGHT)
+    settings = Settings(scrapy_settings(None, clock=clock, spent_before=lambda _n: 0.0, extra=settings_extra))
     crawler = SimpleNamespace(settings=settings, stats=MemoryStatsCollector(SimpleNamespace(settings=settings)))
     return GateMiddleware(crawler)
 
