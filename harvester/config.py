@@ -88,7 +88,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "follow_rss": Key(bool, False, "Follow every case that appears in a watched court's RSS feed, not only the listed cases."),
         "parties": Key(bool, True, "Fetch parties and counsel with the first (full) docket report of a case."),
         "refresh_days": Key(int, 7, low=1, high=3650, doc="Re-check each watched case this many nights after its last harvest, unless an all-entries RSS feed read tonight covers its court (harvest nights, as the window counts them)."),
-        "feed_max_age_hours": Key(NUMBER, 72, low=1, high=24 * 365, doc="A feed whose newest item is older than this many hours (or that has no item) is stale: its court is treated as having no feed that night."),
+        "refresh_by_pace": Key(bool, True, "Re-check a case sooner than refresh_days when its recent pace (entries a night over the 28 nights before its last harvest) predicts at least one new entry since; off: every refresh_days nights."),
+        "feed_max_age_hours": Key(NUMBER, 72, low=1, high=24 * 365, doc="A feed built (lastBuildDate) or showing its newest item more than this many hours ago, or empty with no build date, is stale: its court is treated as having no feed that night."),
     },
     "endpoints": {
         "login_url": Key(str, PACER_LOGIN_URL, url=True, doc="PACER Authentication API login URL (cso-auth)."),

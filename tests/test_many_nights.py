@@ -20,6 +20,7 @@ from harvester.errors import EXIT_BUDGET, EXIT_OK, EXIT_PARTIAL
 from harvester.gate.budget import Budget, BudgetCaps, BudgetRefusal, Quarter
 from harvester.gate.clock import FakeClock
 from harvester.gate.window import CENTRAL, Window, WindowSpec
+from harvester.parsers.rss_scope import FeedScope, feed_scope
 from harvester.run.harvest import Endpoints, Harvest, feed_verdict, incremental_filter, night_of
 from harvester.run.session import SessionMiddleware
 from harvester.store import cases
@@ -28,7 +29,7 @@ from harvester.store.dockets import store_docket
 from harvester.store.rss import covered_since, record_feed_night
 
 UTC = timezone.utc
-FEED_OK = ("all", [])
+FEED_OK = FeedScope("all", [])
 
 
 # ---------------------------------------------------------------- planner rules (database only)
@@ -79,6 +80,32 @@ def test_refresh_days_3_is_due_on_the_third_night_whatever_the_second(tmp_path):
     assert _plan(harvest) == {"1": "refresh", "2": "refresh"}
 
 
+def test_a_busy_case_with_no_feed_is_rechecked_by_its_pace_a_quiet_one_on_schedule(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
+    harvest = _harvest(tmp_path, start, refresh_days=7)
+    busy = [(f"2026-02-{d:02d}", str(i)) for i, d in enumerate(range(10, 28), start=1)]  # 18 entries in 28 nights
+    store_docket(harvest.db, "cand", "1", _docket(busy), fetched_at=start)
+    store_docket(harvest.db, "cand", "2", _docket([("2025-11-02", "1"), ("2026-02-20", "2")]), fetched_at=start)
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 4, 19, 0)))
+    assert _plan(harvest) == {}  # 18/28 entries a night: under one expected entry after one night
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 5, 19, 0)))
+    assert _plan(harvest) == {"1": "refresh"}  # two nights: more than one entry expected
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 10, 19, 0)))
+    assert _plan(harvest) == {"1": "refresh", "2": "refresh"}  # the quiet case on refresh_days
+
+
+def test_without_refresh_by_pace_every_case_waits_for_refresh_days(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
+    harvest = _harvest(tmp_path, start, refresh_days=7, refresh_by_pace=False)
+    busy = [(f"2026-02-{d:02d}", str(i)) for i, d in enumerate(range(10, 28), start=1)]
+    store_docket(harvest.db, "cand", "1", _docket(busy), fetched_at=start)
+    store_docket(harvest.db, "cand", "2", _docket([("2026-02-20", "1")]), fetched_at=start)
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 9, 19, 0)))
+    assert _plan(harvest) == {}
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 10, 19, 0)))
+    assert _plan(harvest) == {"1": "refresh", "2": "refresh"}
+
+
 def test_only_a_gap_free_all_entries_feed_read_tonight_stands_in_for_polling(tmp_path):
     start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
     harvest = _harvest(tmp_path, start)
@@ -125,13 +152,37 @@ def test_feed_verdicts():
     now = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
     item = {"dockets": [{"docket_entries": [{"date_filed": "2026-03-03T20:00:00+00:00"}]}]}
     assert feed_verdict(200, item, FEED_OK, None, now, 72)["outcome"] == "ok"
-    assert feed_verdict(200, item, ("partial", ["order"]), None, now, 72)["kind"] == "partial"
+    assert feed_verdict(200, item, FeedScope("partial", ["order"]), None, now, 72)["kind"] == "partial"
     assert feed_verdict(503, None, None, None, now, 72) == {
         "kind": "failing", "outcome": "failed", "entry_types": [], "newest_item_at": None, "oldest_item_at": None,
         "message": "HTTP 503"}  # fmt: skip
-    assert feed_verdict(200, {"dockets": []}, FEED_OK, None, now, 72)["outcome"] == "stale"
+    assert feed_verdict(200, {"dockets": []}, FEED_OK, None, now, 72)["outcome"] == "stale"  # nothing vouches for it
     old = {"dockets": [{"docket_entries": [{"date_filed": "2026-02-27T20:00:00+00:00"}]}]}
     assert feed_verdict(200, old, FEED_OK, None, now, 72)["outcome"] == "stale"
+
+
+def test_an_empty_feed_built_tonight_is_a_quiet_court_not_a_stale_feed():
+    """A weekend, or a small court's quiet day: the feed is current and names no case.
+
+    Taken as stale, it broke the feed's coverage every Saturday, and every case of an
+    all-entries court was re-bought on the refresh_days schedule.
+    """
+    now = datetime(2026, 3, 8, 1, 0, tzinfo=UTC)
+    built_tonight = FeedScope("all", [], "2026-03-07T18:59:00-06:00")
+    verdict = feed_verdict(200, {"dockets": []}, built_tonight, None, now, 72)
+    assert (verdict["kind"], verdict["outcome"]) == ("all", "ok")
+    frozen = FeedScope("all", [], "2026-03-01T18:59:00-06:00")  # a cached feed that stopped being rebuilt
+    assert feed_verdict(200, {"dockets": []}, frozen, None, now, 72)["outcome"] == "stale"
+    item = {"dockets": [{"docket_entries": [{"date_filed": "2026-03-07T20:00:00+00:00"}]}]}
+    assert feed_verdict(200, item, frozen, None, now, 72)["outcome"] == "stale"
+
+
+def test_the_channel_build_date_is_read_from_the_feed():
+    body = (b"<?xml version='1.0' encoding='ISO-8859-1'?><rss version='2.0'><channel><title>t</title>"
+            b"<description>Docket entries of type: all</description>"
+            b"<lastBuildDate>Fri, 03 Feb 2023 10:58:42 MST</lastBuildDate></channel></rss>")  # fmt: skip
+    assert feed_scope(body) == FeedScope("all", [], "2023-02-03T10:58:42-07:00")
+    assert feed_scope(body.replace(b"<lastBuildDate>Fri, 03 Feb 2023 10:58:42 MST</lastBuildDate>", b"")).built_at is None
 
 
 def _state(tmp_path, entries, fetched: datetime) -> cases.CaseState:

@@ -62,7 +62,7 @@ def pacer_doc_id_from_url(url: str) -> str | None:
     return doc_id
 
 
-def _parse_pub_date(text: str | None) -> str | None:
+def parse_pub_date(text: str | None) -> str | None:
     """RFC 822 date with a US zone abbreviation -> ISO 8601 with offset."""
     if not text:
         return None
@@ -130,7 +130,7 @@ def _docket(item: etree._Element, court_id: str | None) -> dict | None:
     """One docket record for an item, or None for items that name no case."""
     title = (item.findtext("title") or "").strip()
     link = (item.findtext("link") or "").strip()
-    published = _parse_pub_date(item.findtext("pubDate"))
+    published = parse_pub_date(item.findtext("pubDate"))
     description = html.unescape(item.findtext("description") or "").strip()
     if not link or not published:
         return None

@@ -24,6 +24,7 @@ from harvester.gate.clock import Clock, make_clock
 from harvester.gate.tls import ssl_context
 from harvester.gate.window import Window, WindowSpec, to_central
 from harvester.parsers.court import is_appellate
+from harvester.parsers.rss_scope import FeedScope
 from harvester.run.acms_routing import system_of, without_acms_only
 from harvester.run.items import FeedNightItem
 from harvester.shared import SharedInSettings
@@ -113,7 +114,7 @@ class Harvest(SharedInSettings):
         """What the court's feed was when read tonight; None when it was not read (or has none)."""
         return feed_night(self.db, court, self.night().isoformat())
 
-    def feed_item(self, court: str, status: int | None, feed: dict | None, scope: tuple[str, list[str]] | None,
+    def feed_item(self, court: str, status: int | None, feed: dict | None, scope: FeedScope | None,
                   error: str | None = None) -> FeedNightItem:  # fmt: skip
         """The ``feed`` item recording what one court's feed was tonight (see :func:`feed_verdict`)."""
         now = self.clock.now()
@@ -226,7 +227,7 @@ class Harvest(SharedInSettings):
             return DocketTask(court, pacer_case_id, docket_number, None, parties, estimate_pages(size), "new")
         if state.rss_changed:
             reason = "rss"
-        elif not covered and self._nights_since(state.last_harvested_at, now) >= self.config["watch"]["refresh_days"]:
+        elif not covered and self._refresh_due(state, now):
             reason = "refresh"
         else:
             return None
@@ -251,6 +252,20 @@ class Harvest(SharedInSettings):
         if rows and len(numbers) == len(rows):
             return since, min(numbers)
         return since, numbered_from
+
+    def _refresh_due(self, state: cases.CaseState, now: datetime) -> bool:
+        """Whether a case no feed vouches for is due for a re-check tonight.
+
+        Every ``refresh_days`` nights at the latest; sooner, with ``refresh_by_pace``,
+        once its recent pace predicts a new entry since its last harvest (revisit in
+        proportion to change, as crawlers schedule pages): a busy case is re-checked
+        nightly, a quiet one on the schedule, so few paid reports come back empty.
+        """
+        nights = self._nights_since(state.last_harvested_at, now)
+        watch = self.config["watch"]
+        if nights >= watch["refresh_days"]:
+            return True
+        return bool(watch["refresh_by_pace"]) and nights >= 1 and cases.recent_pace(self.db, state) * nights >= 1.0
 
     def _nights_since(self, stamp: str | None, now: datetime) -> int:
         """Harvest nights from the one ``stamp`` fell in to tonight (3: due on the 3rd night after)."""
@@ -305,28 +320,40 @@ def night_of(window: Window, moment: datetime) -> date:
 
 
 def feed_verdict(
-    status: int | None, feed: dict | None, scope: tuple[str, list[str]] | None, error: str | None,
+    status: int | None, feed: dict | None, scope: FeedScope | None, error: str | None,
     now: datetime, max_age_hours: float,
 ) -> dict[str, Any]:  # fmt: skip
     """Kind, outcome, entry types and newest item of one fetched feed.
 
-    A feed that did not answer 200, could not be read, or whose newest item is older
-    than ``max_age_hours`` (or that has no item at all) cannot say which cases changed.
+    A feed that did not answer 200 or could not be read cannot say which cases
+    changed, and neither can a stale one: built (``lastBuildDate``) or showing its
+    newest item more than ``max_age_hours`` ago, or empty with no build date to vouch
+    for it. An empty feed built recently is a quiet court: it says nothing changed.
     """
     if status != 200 or feed is None or scope is None:
         why = error or (f"HTTP {status}" if status is not None else "no response")
         return {"kind": "failing", "outcome": "failed", "entry_types": [], "newest_item_at": None,
                 "oldest_item_at": None, "message": why}  # fmt: skip
-    kind, types = scope
     oldest, newest = item_span(feed)
-    outcome, message = "ok", None
-    then = _instant(newest)
-    if then is None:
-        outcome, message = "stale", "the feed has no item"
-    elif (now - then).total_seconds() > max_age_hours * 3600:
-        outcome, message = "stale", f"newest item is older than {max_age_hours:g} hours"
-    return {"kind": kind, "outcome": outcome, "entry_types": types, "newest_item_at": newest,
+    outcome, message = "ok", _staleness(now, _instant(scope.built_at), _instant(newest), max_age_hours)
+    if message is not None:
+        outcome = "stale"
+    elif newest is None:
+        message = "no item: nothing entered in the feed's span"
+    return {"kind": scope.kind, "outcome": outcome, "entry_types": scope.types, "newest_item_at": newest,
             "oldest_item_at": oldest, "message": message}  # fmt: skip
+
+
+def _staleness(now: datetime, built: datetime | None, newest: datetime | None, max_age_hours: float) -> str | None:
+    """Why a readable feed is stale, or None when it is current."""
+    limit = max_age_hours * 3600
+    if built is not None and (now - built).total_seconds() > limit:
+        return f"last built more than {max_age_hours:g} hours ago"
+    if newest is not None and (now - newest).total_seconds() > limit:
+        return f"newest item is older than {max_age_hours:g} hours"
+    if newest is None and built is None:
+        return "the feed has no item and no build date"
+    return None
 
 
 def _no_feed_reason(listed: bool) -> str:

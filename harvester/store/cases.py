@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -78,6 +78,18 @@ def changed_cases(db: Database, court_id: str | None = None) -> list[CaseState]:
         sql += " AND court_id = ?"
         params.append(court_key(court_id))
     return [_case_state(row) for row in db.execute(sql + " ORDER BY rss_changed_at, id", params)]
+
+
+def recent_pace(db: Database, state: CaseState, nights: int = 28) -> float:
+    """Entries a night the case gained over the ``nights`` nights before its last harvest."""
+    if not state.last_harvested_at:
+        return 0.0
+    until = datetime.fromisoformat(state.last_harvested_at.replace("Z", "+00:00")).date()
+    since = (until - timedelta(days=nights)).isoformat()
+    count = db.execute(
+        "SELECT count(*) FROM docket_entries WHERE case_id = ? AND date_entered > ?", [state.case_id, since]
+    ).fetchone()[0]
+    return count / nights
 
 
 def watch_case(
