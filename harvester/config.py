@@ -87,8 +87,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "courts": Key(list, [], 'CM/ECF court ids to watch (e.g. ["cand", "nysb"]), or ["all"] for every court in the lookup.', str),
         "follow_rss": Key(bool, False, "Follow every case that appears in a watched court's RSS feed, not only the listed cases."),
         "parties": Key(bool, True, "Fetch parties and counsel with the first (full) docket report of a case."),
-        "refresh_days": Key(int, 7, low=1, high=3650, doc="Re-check each watched case this many nights after its last harvest, unless an all-entries RSS feed read tonight covers its court (harvest nights, as the window counts them)."),
-        "refresh_by_pace": Key(bool, True, "Re-check a case sooner than refresh_days when its recent pace (entries a night over the 28 nights before its last harvest) predicts at least one new entry since; off: every refresh_days nights."),
+        "refresh_days": Key(int, 7, low=1, high=3650, doc="Re-check each watched case once this many nights since its last harvest went uncovered by its court's all-entries RSS feed (no feed, a partial, failed or stale one, a night not run; harvest nights, as the window counts them)."),
+        "refresh_by_pace": Key(bool, True, "Re-check a case sooner than refresh_days when its recent pace (entries a night over the 28 nights before its last harvest) predicts at least one new entry in the nights no feed covered; off: every refresh_days nights."),
         "feed_max_age_hours": Key(NUMBER, 72, low=1, high=24 * 365, doc="A feed built (lastBuildDate) or showing its newest item more than this many hours ago, or empty with no build date, is stale: its court is treated as having no feed that night."),
     },
     "endpoints": {

@@ -59,27 +59,27 @@ def test_window_closes_the_night_and_keeps_the_rest_for_the_next(server: LocalSe
     jobdir = str(tmp_path / "job")
     first = crawl_in_subprocess(spec(tmp_path, "2026-07-15T05:59:40-05:00", requests, jobdir=jobdir), tmp_path)
     assert first["stats"]["finish_reason"] == "window_closed"
-    # Sends at 0, 1, ..., 19 s: the 21st would be at 06:00:00, the closing instant.
-    assert len(server.hits) == 20
-    assert first["stats"]["gate/sent"] == 20
+    # Sends at 0, 1, ..., 9 s: the 11th would be at 05:59:50, in the wind-down before the close.
+    assert len(server.hits) == 10
+    assert first["stats"]["gate/sent"] == 10
     assert first["stats"]["gate/refused/window"] >= 1
     for _virtual, wall, _url, _court in first["sent"]:
-        assert datetime.fromisoformat(wall) < datetime.fromisoformat("2026-07-15T06:00:00-05:00")
+        assert datetime.fromisoformat(wall) < datetime.fromisoformat("2026-07-15T05:59:50-05:00")
     # The limits held at the moment of sending.
     by_court = sent_times(first)
     assert min(gaps([t for times in by_court.values() for t in times])) >= 1.0 - 1e-6
     for times in by_court.values():
         assert min(gaps(times)) >= 3.0 - 1e-6
-    assert first["stats"]["gate/delayed"] >= 17
+    assert first["stats"]["gate/delayed"] >= 7
 
-    # The next night, the 10 requests left in JOBDIR go out, and nothing else.
+    # The next night, the 20 requests left in JOBDIR go out, and nothing else.
     sent_first = set(server.paths())
     second = crawl_in_subprocess(
         spec(tmp_path, "2026-07-15T18:00:00-05:00", requests, jobdir=jobdir, no_start_requests=True), tmp_path
     )
     assert second["stats"]["finish_reason"] == "finished"
-    later = server.paths()[20:]
-    assert len(later) == 10
+    later = server.paths()[10:]
+    assert len(later) == 20
     assert set(later) | sent_first == {f"/{r['url'].split('/', 3)[3]}" for r in requests}
     assert not set(later) & sent_first
 

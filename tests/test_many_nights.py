@@ -26,7 +26,7 @@ from harvester.run.session import SessionMiddleware
 from harvester.store import cases
 from harvester.store.connection import open_db
 from harvester.store.dockets import store_docket
-from harvester.store.rss import covered_since, record_feed_night
+from harvester.store.rss import record_feed_night, uncovered_hours
 
 UTC = timezone.utc
 FEED_OK = FeedScope("all", [])
@@ -56,7 +56,7 @@ def _feed(harvest: Harvest, when: datetime, kind: str = "all", outcome: str = "o
 
 
 def _plan(harvest: Harvest) -> dict[str, str]:
-    harvest._coverage.clear()
+    harvest._tonight.clear()
     harvest._claimed.clear()
     return {t.pacer_case_id: t.reason for t in harvest.docket_tasks(appellate=False)}
 
@@ -118,10 +118,12 @@ def test_only_a_gap_free_all_entries_feed_read_tonight_stands_in_for_polling(tmp
         harvest.clock.set(CENTRAL.localize(datetime(2026, 3, day, 19, 0)))
         _feed(harvest, harvest.clock.now())
         assert _plan(harvest) == {}, f"night {day}"
-    # A partial feed tonight: cases it does not name are polled on schedule.
-    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 7, 19, 0)))
-    _feed(harvest, harvest.clock.now(), kind="partial")
-    assert _plan(harvest) == {"1": "refresh", "2": "refresh"}
+    # Partial feeds from tonight: the nights they leave uncovered count, and cases they do
+    # not name are polled once refresh_days (3) of them have passed.
+    for day in (7, 8, 9):
+        harvest.clock.set(CENTRAL.localize(datetime(2026, 3, day, 19, 0)))
+        _feed(harvest, harvest.clock.now(), kind="partial")
+        assert _plan(harvest) == ({"1": "refresh", "2": "refresh"} if day == 9 else {}), f"night {day}"
 
 
 @pytest.mark.parametrize("outcome", ["failed", "stale"])
@@ -137,15 +139,40 @@ def test_a_failing_or_stale_feed_makes_the_court_a_no_feed_court(tmp_path, outco
     assert _plan(harvest) == {"1": "refresh", "2": "refresh"}
 
 
-def test_a_missed_night_breaks_the_feeds_coverage(tmp_path):
+def test_a_missed_night_leaves_a_gap_in_the_feeds_coverage(tmp_path):
     harvest = _harvest(tmp_path, CENTRAL.localize(datetime(2026, 3, 3, 19, 0)))
     first, second = CENTRAL.localize(datetime(2026, 3, 3, 19, 0)), CENTRAL.localize(datetime(2026, 3, 4, 19, 5))
     third = CENTRAL.localize(datetime(2026, 3, 7, 19, 0))  # three nights not run
     for when in (first, second):
         _feed(harvest, when)
-    assert covered_since(harvest.db, "cand") == "2026-03-03T01:00:00+00:00"  # a day before the first read
+    since = CENTRAL.localize(datetime(2026, 3, 3, 12, 0))
+    assert uncovered_hours(harvest.db, "cand", since, second, read_tonight=True) == 0.0  # each read reaches back a day
     _feed(harvest, third)
-    assert covered_since(harvest.db, "cand") == "2026-03-07T01:00:00+00:00"
+    gap = uncovered_hours(harvest.db, "cand", since, third, read_tonight=True)
+    assert gap == pytest.approx(48 - 5 / 60 - 0.5)  # 3/4 19:05 to 3/6 19:00, less the reads' 30-minute slack
+    # Tonight's read failed: the day since the last good read is uncovered as well.
+    assert uncovered_hours(harvest.db, "cand", since, third, read_tonight=False) == pytest.approx(gap)
+    later = CENTRAL.localize(datetime(2026, 3, 8, 19, 0))
+    assert uncovered_hours(harvest.db, "cand", since, later, read_tonight=False) == pytest.approx(gap + 23)  # DST night
+
+
+def test_a_late_night_re_checks_only_the_cases_likely_to_have_news_in_its_gap(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
+    harvest = _harvest(tmp_path, start, refresh_days=7)
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
+    harvest.db.conn.commit()
+    busy = [(f"2026-02-{d:02d}", None) for d in range(4, 28) for _ in range(4)]
+    store_docket(harvest.db, "cand", "1", _docket(busy), fetched_at=start)  # 96 entries in 28 nights
+    store_docket(harvest.db, "cand", "2", _docket([("2026-02-20", "1")]), fetched_at=start)
+    _feed(harvest, CENTRAL.localize(datetime(2026, 3, 3, 19, 5)))
+    late = CENTRAL.localize(datetime(2026, 3, 5, 5, 59))  # the next night's read came at 05:59, not 19:00
+    harvest.clock.set(late)
+    _feed(harvest, late)
+    assert _plan(harvest) == {"1": "refresh"}  # ~10 uncovered hours: the busy case, not the quiet one
+    harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 5, 19, 0)))
+    _feed(harvest, harvest.clock.now())
+    store_docket(harvest.db, "cand", "1", _docket(busy), fetched_at=late)
+    assert _plan(harvest) == {}  # the feeds vouch for everything since
 
 
 def test_feed_verdicts():

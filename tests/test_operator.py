@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -103,8 +104,8 @@ def test_the_log_file_gets_the_summary_line_and_the_lock_error(sandbox_factory, 
 
 @pytest.mark.e2e
 def test_the_session_is_logged_out_when_the_window_closes(tmp_path):
-    # The sandbox's night ends a few seconds into the harvest; slow reports keep it busy past 06:00.
-    sandbox = start_sandbox(tmp_path / "sandbox", cases=30, start="2026-03-04T05:59:50", clock_speed=1.0)
+    # The sandbox's night ends a few seconds into the harvest; slow reports keep it busy into the wind-down.
+    sandbox = start_sandbox(tmp_path / "sandbox", cases=30, start="2026-03-04T05:59:40", clock_speed=1.0)
     try:
         sandbox.add_fault("*", "latency", seconds=1.0, endpoints=list(BILLABLE_ENDPOINTS))
         work = HarvestDir.create(tmp_path / "run", sandbox)
@@ -113,5 +114,7 @@ def test_the_session_is_logged_out_when_the_window_closes(tmp_path):
         assert "AlreadyCalledError" not in result.stderr and "PACER logout failed" not in result.stderr
         assert len(requests_to(sandbox, "cso-auth")) == 1
         assert len(requests_to(sandbox, "cso-logout")) == 1  # the session did not stay open
+        logout = requests_to(sandbox, "cso-logout")[0]
+        assert datetime.fromisoformat(logout["sandbox_time"]) < datetime.fromisoformat("2026-03-04T06:00:00-06:00")
     finally:
         sandbox.stop()

@@ -18,8 +18,9 @@ plain http only to loopback, nothing that came from a redirect: see
 database cannot take writes and is refused once it failed), the court's circuit breaker, the harvest window
 (Central time, on the injectable clock), the fee budget (the estimate is held
 until the receipt is booked), then the rate limits (per court, global,
-per-court concurrency) -- a request whose turn would come at or after the
-window's closing instant is not sent. When the window closes the gate pauses
+per-court concurrency) -- a request whose turn would come in the window's last
+``WIND_DOWN_SECONDS`` is not sent: that time is for the requests in flight and
+the logout, which then leave inside the window too. When the window closes the gate pauses
 the engine and closes the spider with reason ``window_closed``: requests in
 flight finish, requests not yet sent go back to the scheduler (``dont_filter``),
 so with ``JOBDIR`` they wait on disk for the next night.
@@ -59,6 +60,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -96,6 +98,9 @@ META_SENT_AT = "gate_sent_at"  # the clock's monotonic send time, for logs and t
 META_CHARGE = "gate_charge"  # what the gate booked for the response: pages, cents, source
 META_HOLD = "gate_in_flight"  # the ledger's in_flight row of a paid request on the wire
 GATE_ORDER = 990
+# The last seconds of the window start nothing: requests in flight finish and the session
+# logs out before the close, so not even the logout leaves outside the window.
+WIND_DOWN_SECONDS = 10.0
 GATE_PATH = f"{__name__}.GateMiddleware"
 GUARD_PATH = f"{__name__}.GateGuard"
 QUEUE_PATH = f"{__name__}.CourtFairPriorityQueue"
@@ -502,15 +507,21 @@ class GateMiddleware:
         raise GateContractError(f"gate refused {request.url}: {problem}")
 
     def _window_open(self) -> bool:
-        return bool(self.window_override) or self.window.is_open(self.clock.now())
+        """Open now and still open once the wind-down is over (or overridden)."""
+        if self.window_override:
+            return True
+        now = self.clock.now()
+        return self.window.is_open(now) and self.window.is_open(now + timedelta(seconds=WIND_DOWN_SECONDS))
 
     def _deadline(self) -> float | None:
-        """The monotonic instant the window closes (None when overridden)."""
+        """The monotonic instant the wind-down before the close begins (None when overridden)."""
         if self.window_override:
             return None
         now = self.clock.now()
         close = self.window.closes_at(now)
-        return self.clock.monotonic() + (close - now).total_seconds() if close else self.clock.monotonic()
+        if close is None:
+            return self.clock.monotonic()
+        return self.clock.monotonic() + max(0.0, (close - now).total_seconds() - WIND_DOWN_SECONDS)
 
     def _refuse_if_no_room(self, court: str, pages: int, request: Request) -> None:
         try:

@@ -29,7 +29,7 @@ from harvester.run.acms_routing import system_of, without_acms_only
 from harvester.run.items import FeedNightItem
 from harvester.shared import SharedInSettings
 from harvester.store import cases
-from harvester.store.rss import FeedNight, covered_since, feed_night, item_span
+from harvester.store.rss import FeedNight, feed_night, item_span, uncovered_hours
 from harvester.store.writer import DatabaseWriter
 
 # Entries entered after a report was fetched carry a date entered no earlier than the
@@ -96,7 +96,7 @@ class Harvest(SharedInSettings):
     counters: dict[str, int] = field(default_factory=lambda: {"cases_checked": 0, "cases_changed": 0})
     _claimed: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _window_cache: Window | None = field(default=None, repr=False)
-    _coverage: dict[str, str | None] = field(default_factory=dict, repr=False)  # court -> feed read without a gap since
+    _tonight: dict[str, FeedNight | None] = field(default_factory=dict, repr=False)  # court -> its feed tonight
 
     # ---------------------------------------------------------------- planning
 
@@ -162,26 +162,37 @@ class Harvest(SharedInSettings):
                 continue
             self.counters["cases_checked"] += 1
             state = cases.case_state(self.db, court, pacer_case_id) if pacer_case_id else None
-            covered = self._feed_covers(court, state) if court in feeds else False
+            uncovered = self._uncovered_nights(court, state, now, court in feeds)
             if court not in numbering:
                 numbering[court] = cases.court_numbers_every_entry(self.db, court)
-            task = self._task(court, pacer_case_id, docket_number, state, covered, now, numbering[court])
+            task = self._task(court, pacer_case_id, docket_number, state, uncovered, now, numbering[court])
             if task is not None:
                 self.counters["cases_changed"] += task.reason != "new"
                 yield task
 
-    def _feed_covers(self, court: str, state: cases.CaseState | None) -> bool:
-        """Whether tonight's feed vouches that the case has no news it did not name."""
-        if court not in self._coverage:
-            feed = self.feed_tonight(court)
-            since = covered_since(self.db, court) if feed is not None and feed.stands_in_for_polling else None
+    def _uncovered_nights(self, court: str, state: cases.CaseState | None, now: datetime, has_feed: bool) -> float:
+        """Nights since the case's last harvest whose news no all-entries feed showed (0: the feed vouches).
+
+        A court without a readable all-entries feed leaves every night uncovered; one
+        whose feed failed, went stale or was not read on some nights leaves those.
+        """
+        nights = float(self._nights_since(state.last_harvested_at if state else None, now))
+        last = _instant(state.last_harvested_at) if state else None
+        if not has_feed or last is None or nights <= 0:
+            return nights
+        feed = self._feed_tonight_logged(court)
+        hours = uncovered_hours(self.db, court, last, now,
+                                read_tonight=feed is not None and feed.stands_in_for_polling)  # fmt: skip
+        # To a tenth of a night: a DST night is 23 or 25 hours, and minutes of read drift are no gap.
+        return min(nights, round(hours / 24, 1))
+
+    def _feed_tonight_logged(self, court: str) -> FeedNight | None:
+        if court not in self._tonight:
+            feed = self._tonight[court] = self.feed_tonight(court)
             if feed is not None and feed.outcome != "ok":
-                logger.info("%s: feed %s tonight (%s): its cases are refreshed every %s nights", court, feed.outcome,
-                            feed.message or feed.kind, self.config["watch"]["refresh_days"])  # fmt: skip
-            self._coverage[court] = since
-        since = self._coverage[court]
-        last = state.last_harvested_at if state else None
-        return since is not None and last is not None and last >= since
+                logger.info("%s: feed %s tonight (%s): its cases are re-checked by pace, every %s nights at the latest",
+                            court, feed.outcome, feed.message or feed.kind, self.config["watch"]["refresh_days"])  # fmt: skip
+        return self._tonight[court]
 
     def _watched(self) -> list[tuple[str, str | None, str | None]]:
         seen: set[tuple[str, str]] = set()
@@ -219,7 +230,7 @@ class Harvest(SharedInSettings):
 
     def _task(
         self, court: str, pacer_case_id: str | None, docket_number: str | None,
-        state: cases.CaseState | None, covered: bool, now: datetime, numbers_every_entry: bool = False,
+        state: cases.CaseState | None, uncovered: float, now: datetime, numbers_every_entry: bool = False,
     ) -> DocketTask | None:  # fmt: skip
         parties = bool(self.config["watch"]["parties"])
         if state is None or state.last_harvested_at is None:
@@ -227,12 +238,12 @@ class Harvest(SharedInSettings):
             return DocketTask(court, pacer_case_id, docket_number, None, parties, estimate_pages(size), "new")
         if state.rss_changed:
             reason = "rss"
-        elif not covered and self._refresh_due(state, now):
+        elif uncovered > 0 and self._refresh_due(state, uncovered):
             reason = "refresh"
         else:
             return None
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
-        if reason == "rss" and covered and not is_appellate(court):
+        if reason == "rss" and uncovered == 0 and not is_appellate(court):
             since, numbered_from = self._feed_filter(state, since, numbered_from)
         return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, False,
                           self._incremental_estimate(state), reason, numbered_from)  # fmt: skip
@@ -253,19 +264,19 @@ class Harvest(SharedInSettings):
             return since, min(numbers)
         return since, numbered_from
 
-    def _refresh_due(self, state: cases.CaseState, now: datetime) -> bool:
-        """Whether a case no feed vouches for is due for a re-check tonight.
+    def _refresh_due(self, state: cases.CaseState, uncovered: float) -> bool:
+        """Whether a case is due for a re-check after ``uncovered`` nights no feed vouched for.
 
-        Every ``refresh_days`` nights at the latest; sooner, with ``refresh_by_pace``,
-        once its recent pace predicts a new entry since its last harvest (revisit in
-        proportion to change, as crawlers schedule pages): a busy case is re-checked
-        nightly, a quiet one on the schedule, so few paid reports come back empty.
+        After ``refresh_days`` such nights at the latest; sooner, with ``refresh_by_pace``,
+        once its recent pace predicts a new entry in them (revisit in proportion to
+        change, as crawlers schedule pages): a busy case is re-checked nightly, a quiet
+        one on the schedule, and a short gap in a good feed (a late night) re-buys only
+        the cases likely to have news in it.
         """
-        nights = self._nights_since(state.last_harvested_at, now)
         watch = self.config["watch"]
-        if nights >= watch["refresh_days"]:
+        if uncovered >= watch["refresh_days"]:
             return True
-        return bool(watch["refresh_by_pace"]) and nights >= 1 and cases.recent_pace(self.db, state) * nights >= 1.0
+        return bool(watch["refresh_by_pace"]) and cases.recent_pace(self.db, state) * uncovered >= 1.0
 
     def _nights_since(self, stamp: str | None, now: datetime) -> int:
         """Harvest nights from the one ``stamp`` fell in to tonight (3: due on the 3rd night after)."""

@@ -235,32 +235,41 @@ FEED_HORIZON = timedelta(hours=24)
 READ_DRIFT = timedelta(minutes=30)
 
 
-def covered_since(db: Database, court_id: str) -> str | None:
-    """Since when the court's feed was read without a gap (UTC), or None when its last read failed.
+def uncovered_hours(db: Database, court_id: str, since: datetime, now: datetime, *, read_tonight: bool) -> float:
+    """Hours of ``since``..``now`` whose news no good read of the court's all-entries feed showed.
 
-    Each good read reaches back a day (further when it shows older items). A failed or
-    stale read breaks the chain, and so does a good read that does not reach back to
-    the read before it (a night missed): news from such a gap was never seen, so cases
-    harvested before it are not covered by the feed.
+    Each good read shows the day before it (further when it lists older items), with
+    ``READ_DRIFT`` of slack for reads that start a little later each night. A failed,
+    stale or partial read shows nothing, and neither does a night not run. When
+    tonight's read was good (``read_tonight``) the minutes since it count as shown:
+    what is entered after it is in tomorrow's read.
     """
-    since: datetime | None = None
-    previous: datetime | None = None
+    if now <= since:
+        return 0.0
     rows = db.execute(
-        "SELECT fetched_at, outcome, oldest_item_at FROM feed_nights WHERE court_id = ? ORDER BY fetched_at, id",
-        [court_key(court_id)],
+        "SELECT fetched_at, oldest_item_at FROM feed_nights WHERE court_id = ? AND kind = 'all' AND outcome = 'ok'"
+        " AND fetched_at >= ? ORDER BY fetched_at, id",
+        [court_key(court_id), utc_timestamp(since)],
     )
-    for fetched_text, outcome, oldest_text in rows:
-        if outcome != "ok":
-            since = previous = None
-            continue
+    spans = []
+    for fetched_text, oldest_text in rows:
         fetched = datetime.fromisoformat(fetched_text)
         reach = fetched - FEED_HORIZON
         if oldest_text:
             reach = min(reach, datetime.fromisoformat(oldest_text))
-        if since is None or previous is None or reach > previous + READ_DRIFT:
-            since = reach
-        previous = fetched
-    return utc_timestamp(since) if since is not None else None
+        spans.append((reach - READ_DRIFT, fetched))
+    if read_tonight and spans:
+        spans[-1] = (spans[-1][0], max(spans[-1][1], now))
+    uncovered, cursor = timedelta(0), since
+    for start, end in sorted(spans):
+        if start > cursor:
+            uncovered += min(start, now) - cursor
+        cursor = max(cursor, end)
+        if cursor >= now:
+            break
+    if now > cursor:
+        uncovered += now - cursor
+    return uncovered.total_seconds() / 3600
 
 
 def _age_hours(stamp: str | None, at: str) -> float | None:
