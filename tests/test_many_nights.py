@@ -57,6 +57,7 @@ def _feed(harvest: Harvest, when: datetime, kind: str = "all", outcome: str = "o
 
 def _plan(harvest: Harvest) -> dict[str, str]:
     harvest._tonight.clear()
+    harvest._weekdays.clear()
     harvest._claimed.clear()
     return {t.pacer_case_id: t.reason for t in harvest.docket_tasks(appellate=False)}
 
@@ -92,6 +93,19 @@ def test_a_busy_case_with_no_feed_is_rechecked_by_its_pace_a_quiet_one_on_schedu
     assert _plan(harvest) == {"1": "refresh"}  # two nights: more than one entry expected
     harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 10, 19, 0)))
     assert _plan(harvest) == {"1": "refresh", "2": "refresh"}  # the quiet case on refresh_days
+
+
+def test_a_busy_case_is_not_re_checked_after_days_its_court_does_not_file_on(tmp_path):
+    friday = CENTRAL.localize(datetime(2026, 2, 27, 19, 0, 5))
+    harvest = _harvest(tmp_path, friday, refresh_days=7)
+    weekdays = [date(2026, 2, d) for d in range(2, 28) if date(2026, 2, d).weekday() < 5]
+    busy = [(d.isoformat(), None) for d in weekdays for _ in range(3)]  # 57 entries, Monday to Friday only
+    store_docket(harvest.db, "cand", "1", _docket(busy), fetched_at=friday)
+    store_docket(harvest.db, "cand", "2", _docket([("2026-01-20", "1")]), fetched_at=friday)
+    for day, due in ((28, False), (1, False), (2, True)):  # Saturday, Sunday, Monday nights
+        month = 2 if day == 28 else 3
+        harvest.clock.set(CENTRAL.localize(datetime(2026, month, day, 19, 0)))
+        assert _plan(harvest) == ({"1": "refresh"} if due else {}), f"{month}/{day}"
 
 
 def test_without_refresh_by_pace_every_case_waits_for_refresh_days(tmp_path):

@@ -97,6 +97,7 @@ class Harvest(SharedInSettings):
     _claimed: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _window_cache: Window | None = field(default=None, repr=False)
     _tonight: dict[str, FeedNight | None] = field(default_factory=dict, repr=False)  # court -> its feed tonight
+    _weekdays: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)  # court -> weekday weights
 
     # ---------------------------------------------------------------- planning
 
@@ -238,7 +239,7 @@ class Harvest(SharedInSettings):
             return DocketTask(court, pacer_case_id, docket_number, None, parties, estimate_pages(size), "new")
         if state.rss_changed:
             reason = "rss"
-        elif uncovered > 0 and self._refresh_due(state, uncovered):
+        elif uncovered > 0 and self._refresh_due(state, uncovered, now):
             reason = "refresh"
         else:
             return None
@@ -264,19 +265,31 @@ class Harvest(SharedInSettings):
             return since, min(numbers)
         return since, numbered_from
 
-    def _refresh_due(self, state: cases.CaseState, uncovered: float) -> bool:
+    def _refresh_due(self, state: cases.CaseState, uncovered: float, now: datetime) -> bool:
         """Whether a case is due for a re-check after ``uncovered`` nights no feed vouched for.
 
         After ``refresh_days`` such nights at the latest; sooner, with ``refresh_by_pace``,
         once its recent pace predicts a new entry in them (revisit in proportion to
-        change, as crawlers schedule pages): a busy case is re-checked nightly, a quiet
-        one on the schedule, and a short gap in a good feed (a late night) re-buys only
-        the cases likely to have news in it.
+        change, as crawlers schedule pages): a busy case is re-checked nightly on the
+        weekdays its court files on, a quiet one on the schedule, and a short gap in a
+        good feed (a late night) re-buys only the cases likely to have news in it.
         """
         watch = self.config["watch"]
         if uncovered >= watch["refresh_days"]:
             return True
-        return bool(watch["refresh_by_pace"]) and cases.recent_pace(self.db, state) * uncovered >= 1.0
+        if not watch["refresh_by_pace"]:
+            return False
+        return cases.recent_pace(self.db, state) * self._busy_days(state, uncovered, now) >= 1.0
+
+    def _busy_days(self, state: cases.CaseState, uncovered: float, now: datetime) -> float:
+        """The uncovered nights weighed by how busy the court is on the days they follow."""
+        last = self.night(_instant(state.last_harvested_at) or now)
+        tonight = self.night(now)
+        if state.court_id not in self._weekdays:
+            self._weekdays[state.court_id] = cases.weekday_weights(self.db, state.court_id, tonight.isoformat())
+        weights = self._weekdays[state.court_id]
+        days = [last + timedelta(days=n) for n in range(1, (tonight - last).days + 1)]
+        return sum(weights[d.weekday()] for d in days) * uncovered / len(days) if days else 0.0
 
     def _nights_since(self, stamp: str | None, now: datetime) -> int:
         """Harvest nights from the one ``stamp`` fell in to tonight (3: due on the 3rd night after)."""

@@ -92,6 +92,28 @@ def recent_pace(db: Database, state: CaseState, nights: int = 28) -> float:
     return count / nights
 
 
+def weekday_weights(db: Database, court_id: str, until: str, days: int = 91, minimum: int = 50) -> tuple[float, ...]:
+    """How busy each weekday (Monday first) is in the court, from its entries' dates entered; mean 1.
+
+    Courts file little at weekends: a night that follows a quiet weekday is unlikely to
+    bring news. With fewer than ``minimum`` entries in the ``days`` before ``until``, every
+    day weighs 1.
+    """
+    since = (datetime.fromisoformat(until[:10]) - timedelta(days=days)).date().isoformat()
+    counts = [0] * 7
+    for weekday, count in db.execute(
+        "SELECT strftime('%w', e.date_entered), count(*) FROM docket_entries e JOIN cases c ON c.id = e.case_id"
+        " WHERE c.court_id = ? AND e.date_entered > ? AND e.date_entered <= ? GROUP BY 1",
+        [court_key(court_id), since, until[:10]],
+    ):
+        if weekday is not None:
+            counts[(int(weekday) + 6) % 7] = count  # SQLite's %w counts from Sunday
+    total = sum(counts)
+    if total < minimum:
+        return (1.0,) * 7
+    return tuple(7 * c / total for c in counts)
+
+
 def watch_case(
     db: Database, court_id: str, pacer_case_id: str | int, *, docket_number: str | None = None,
     source: str = "manual", added_at: datetime | str | None = None,
