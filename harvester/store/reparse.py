@@ -3,18 +3,22 @@
 When a parser improves, ``harvester reparse`` brings the database up to it
 without fetching (or paying for) anything again:
 
-- docket pages, grouped by case and replayed in the order they were fetched:
-  the case's metadata, parties and entries are rewritten in place (row ids
-  stay) in one transaction per case, and rows no page yields any more are
-  removed; harvest bookkeeping such as report sizes and RSS flags is kept; a
-  case with a page the parser now rejects is left as it was and counted as
-  failed;
-- RSS pages: the items first seen on each page are rewritten (no case is
-  flagged again);
+- docket pages, grouped by case and replayed in the order they were fetched
+  (:mod:`harvester.store.replay_diff`): the case's metadata, parties and entries
+  end up as the replay of its pages makes them, but only rows that differ from
+  what is stored are written (in place: row ids stay), and rows no page yields
+  any more are removed; harvest bookkeeping such as report sizes and RSS flags
+  is kept; a case with a page the parser now rejects is left as it was and
+  counted as failed;
+- RSS pages: the items first seen on each page are rewritten where they differ
+  (no case is flagged again);
 - court lookup pages: the courts are upserted again, oldest page first;
 - other kinds of page are counted as skipped.
 
-Running it twice gives the same database: it is idempotent.
+Writes are committed in batches of whole cases (a few hundred pages): a killed
+reparse leaves every case either as it was or as reparsed, and running it again
+finishes the job. Running it twice gives the same database: it is idempotent,
+and the second run writes nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -32,8 +37,9 @@ from harvester.errors import ParseError
 from harvester.process_map import ordered_map
 from harvester.store.connection import write_transaction
 from harvester.store.courts import store_courts
-from harvester.store.dockets import ArchivedReport, replay_case
+from harvester.store.dockets import ArchivedReport
 from harvester.store.raw_pages import read_raw_page
+from harvester.store.replay_diff import CaseReplayer
 from harvester.store.rss import replay_rss
 
 Parser = Callable[[bytes, str | None], dict]
@@ -55,6 +61,11 @@ class ReparseResult:
     parsed_pages: int = 0  # pages handed to the parser (failed ones too)
     parsed_bytes: int = 0
     seconds: float = 0.0
+
+    def add(self, other: ReparseResult) -> None:
+        """Count ``other``'s pages, cases and failures into this result too."""
+        for counter in fields(self):
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
     def summary(self) -> str:
         """One line for the terminal."""
@@ -80,6 +91,9 @@ def _default_parser() -> Parser:
 
 
 _MIN_PARALLEL_PAGES = 64  # starting the worker processes costs about as much as parsing this many
+# Pages (or bytes of them) written per transaction: few commits, parsed records held in memory bounded.
+_BATCH_PAGES = 256
+_BATCH_BYTES = 16_000_000
 
 
 def reparse(db: Database, parse: Parser | None = None, jobs: int = 1) -> ReparseResult:
@@ -104,16 +118,53 @@ def reparse(db: Database, parse: Parser | None = None, jobs: int = 1) -> Reparse
                                           initargs=(db_file, parse)), strict=True)  # fmt: skip
     else:
         parsed = zip(dockets, map(read, dockets), strict=True)
+    batch = _Batch(db, result)
+    replayer = CaseReplayer(db)
     for _, group in groupby(parsed, key=lambda pair: (pair[0][2], pair[0][3])):
-        _reparse_case(db, list(group), result)
+        pages_of_case = list(group)
+        batch.add(partial(_reparse_case, replayer, pages_of_case), pages_of_case)
     for page in sorted((p for p in pages if p[1] in ("rss", "court_lookup")), key=lambda p: (p[4], p[0])):
-        (_reparse_rss if page[1] == "rss" else _reparse_courts)(db, (page, read(page)), result)
+        parsed_page = (page, read(page))
+        batch.add(partial(_reparse_rss if page[1] == "rss" else _reparse_courts, db, parsed_page), [parsed_page])
+    batch.commit()
     result.skipped += sum(1 for p in pages if p[1] not in ("docket", "rss", "court_lookup"))
     # Attorneys only a replaced report named are left over.
     orphans = "DELETE FROM attorneys WHERE id NOT IN (SELECT attorney_id FROM party_attorneys)"
     write_transaction(db, lambda: db.conn.execute(orphans))
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Batch:
+    """Writes of parsed pages waiting for one transaction; committed when big enough.
+
+    Each job writes one case (or RSS or court page) and counts it into the result
+    it is given; jobs run again if the transaction is retried on a locked database,
+    so they count into a fresh result that only a commit adds to the real one.
+    """
+
+    def __init__(self, db: Database, result: ReparseResult) -> None:
+        self.db, self.result = db, result
+        self.jobs: list[Callable[[ReparseResult], None]] = []
+        self.pages = self.bytes = 0
+
+    def add(self, job: Callable[[ReparseResult], None], parsed_pages: list[tuple[tuple, _Parsed]]) -> None:
+        self.jobs.append(job)
+        self.pages += len(parsed_pages)
+        self.bytes += sum(parsed.size for _, parsed in parsed_pages)
+        if self.pages >= _BATCH_PAGES or self.bytes >= _BATCH_BYTES:
+            self.commit()
+
+    def commit(self) -> None:
+        def work() -> ReparseResult:
+            counted = ReparseResult()
+            for job in self.jobs:
+                job(counted)
+            return counted
+
+        if self.jobs:
+            self.result.add(write_transaction(self.db, work))
+        self.jobs, self.pages, self.bytes = [], 0, 0
 
 
 def _db_file(db: Database) -> str | None:
@@ -174,7 +225,7 @@ def _counted(page: tuple, parsed: _Parsed, result: ReparseResult) -> Any:
     return parsed.record
 
 
-def _reparse_case(db: Database, parsed_pages: list[tuple[tuple, _Parsed]], result: ReparseResult) -> None:
+def _reparse_case(replayer: CaseReplayer, parsed_pages: list[tuple[tuple, _Parsed]], result: ReparseResult) -> None:
     pages = [page for page, _ in parsed_pages]
     records = [_counted(page, parsed, result) for page, parsed in parsed_pages]
     if any(record is None for record in records):
@@ -185,7 +236,7 @@ def _reparse_case(db: Database, parsed_pages: list[tuple[tuple, _Parsed]], resul
     ]
     court_id, pacer_case_id = pages[0][2], pages[0][3]
     try:
-        result.entries += replay_case(db, court_id, pacer_case_id, reports)
+        result.entries += replayer.replay(court_id, pacer_case_id, reports)
     except ValueError as exc:
         result.failed += 1
         result.failures.append(f"case {court_id} {pacer_case_id}: {exc}")
