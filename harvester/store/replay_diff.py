@@ -51,10 +51,22 @@ class _CaseRows:
     versions: list[tuple] = field(default_factory=list)
 
 
+@dataclass
+class CasePlan:
+    """A case as stored and as the replay of its pages leaves it; ``entries``: its entry count then."""
+
+    court: str
+    case_key: str
+    stored: _CaseRows
+    target: _CaseRows
+    entries: int
+
+
 class CaseReplayer:
     """Replays cases of one harvest database through a scratch copy of its schema."""
 
     def __init__(self, db: Database) -> None:
+        """``db``: the harvest database the stored cases are read from (and, in :meth:`write`, written to)."""
         self.db = db
         self.columns = {t: tuple(c.name for c in db.table(t).columns) for t in _TABLES}
         self.scratch = Database(sqlite3.connect(":memory:", isolation_level=None))
@@ -62,10 +74,10 @@ class CaseReplayer:
         for (trigger,) in self.scratch.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             self.scratch.execute(f'DROP TRIGGER "{trigger}"')  # the scratch rows are never searched
 
-    def replay(self, court_id: str, pacer_case_id: str, reports: Sequence[ArchivedReport]) -> int:
-        """Replay one case (inside the caller's write transaction); returns its entry count.
+    def plan(self, court_id: str, pacer_case_id: str, reports: Sequence[ArchivedReport]) -> CasePlan:
+        """Replay one case as stored in this replayer's database; nothing is written there.
 
-        Raises ValueError (from ``replay_case``) when a report is not a docket; then nothing is written.
+        Raises ValueError (from ``replay_case``) when a report is not a docket.
         """
         court, case_key = court_key(court_id), str(pacer_case_id)
         stored = self._read(self.db, court, case_key)
@@ -77,8 +89,19 @@ class CaseReplayer:
             target = self._read(self.scratch, court, case_key)
         finally:
             conn.execute("ROLLBACK")  # the scratch database is empty again for the next case
-        _Writer(self.db, self.columns, stored, target).write(court)
-        return count
+        return CasePlan(court, case_key, stored, target, count)
+
+    def write(self, plan: CasePlan, *, verify: bool = True) -> bool:
+        """Write what ``plan`` changes (inside the caller's write transaction).
+
+        With ``verify``, the case is read again first: a plan made from another
+        connection (a worker's) is written only if the case is still as the plan
+        found it; returns False, writing nothing, when it is not.
+        """
+        if verify and self._read(self.db, plan.court, plan.case_key) != plan.stored:
+            return False
+        _Writer(self.db, self.columns, plan.stored, plan.target).write(plan.court)
+        return True
 
     def _read(self, db: Database, court: str, case_key: str) -> _CaseRows:
         conn, cols = db.conn, {t: ", ".join(c) for t, c in self.columns.items()}
@@ -192,8 +215,9 @@ class _Writer:
         columns = self.columns["docket_entries"]
         stored, target = self.stored.entries, self.target.entries
         self.conn.executemany("DELETE FROM docket_entries WHERE id = ?", [(stored[k][0],) for k in stored.keys() - target.keys()])
-        changed = [_replaced(columns, row, id=stored[k][0], case_id=case_id) for k, row in target.items() if k in stored]
-        self._update("docket_entries", [row for row in changed if row != stored[row[columns.index("entry_key")]]])
+        # A stored entry's case was seeded into the replay: only the entry's own id can differ.
+        changed = [(stored[k][0], *row[1:]) for k, row in target.items() if k in stored and row[1:] != stored[k][1:]]
+        self._update("docket_entries", changed)
         added = [_replaced(columns, row, case_id=case_id)[1:] for k, row in target.items() if k not in stored]
         _insert(self.conn, "docket_entries", columns[1:], added)
 
