@@ -23,7 +23,10 @@ from db_support import DOCKET_FIXTURES, FIXTURES, page, table_dump
 from harvester.errors import ParseError
 from harvester.store.connection import open_db
 from harvester.store.dockets import store_docket
+from harvester.store import reparse as reparse_module
+from harvester.store.dockets import ArchivedReport
 from harvester.store.reparse import reparse
+from harvester.store.replay_diff import CaseReplayer
 from harvester.store.rss import store_rss
 
 DERIVED = ("cases", "parties", "attorneys", "party_attorneys", "docket_entries", "entry_versions", "rss_items",
@@ -62,12 +65,14 @@ def _index(db) -> dict[str, list[tuple]]:
     return {t: db.execute(f"SELECT id, block FROM {t}_data ORDER BY id").fetchall() for t in FTS}
 
 
-def test_reparse_of_an_unchanged_archive_writes_nothing(harvested):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_reparse_of_an_unchanged_archive_writes_nothing(harvested, monkeypatch, jobs):
+    monkeypatch.setattr(reparse_module, "_MIN_PARALLEL_PAGES", 1)  # jobs=2: the workers plan every case
     db = harvested
     reparse(db)  # whatever the first replay settles, the second must find it settled
     rows, index, changes = {t: table_dump(db, t) for t in DERIVED}, _index(db), db.conn.total_changes
 
-    result = reparse(db)
+    result = reparse(db, jobs=jobs)
     assert (result.cases, result.rss_pages, result.failed) == (len(DOCKET_FIXTURES), 1, 0)
     assert db.conn.total_changes == changes  # not one row inserted, updated or deleted, by triggers neither
     assert _index(db) == index
@@ -103,6 +108,24 @@ def test_a_changed_row_is_rewritten_in_place_and_only_it(harvested):
                        [_words(description)]).fetchall()  # fmt: skip
     assert (entry_id,) in found
     assert db.execute("SELECT count(*) FROM docket_entries_fts WHERE docket_entries_fts MATCH 'zzgarbled'").fetchone() == (0,)
+
+
+def test_a_plan_is_not_written_over_a_case_that_changed_since_it_was_made(harvested):
+    """A worker plans from its own connection; a harvest may store the case before this process writes."""
+    db = harvested
+    parse_page = _parse_page()
+    kind, stem, court = DOCKET_FIXTURES[3]
+    page_id, fetched_at = db.execute("SELECT id, fetched_at FROM raw_pages WHERE pacer_case_id = ?", [stem]).fetchone()
+    report = ArchivedReport(page_id, fetched_at, None, False, parse_page(page(kind, stem), court_id=court))
+    replayer = CaseReplayer(db)
+    plan = replayer.plan(court, stem, [report])
+    with db.conn:
+        db.conn.execute("UPDATE cases SET cause = 'changed meanwhile' WHERE pacer_case_id = ?", [stem])
+    rows, changes = {t: table_dump(db, t) for t in DERIVED}, db.conn.total_changes
+    assert replayer.write(plan) is False
+    assert db.conn.total_changes == changes and {t: table_dump(db, t) for t in DERIVED} == rows
+    assert replayer.write(replayer.plan(court, stem, [report])) is True  # planned again: written
+    assert db.execute("SELECT cause FROM cases WHERE pacer_case_id = ?", [stem]).fetchone() != ("changed meanwhile",)
 
 
 def _words(text: str) -> str:
