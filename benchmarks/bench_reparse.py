@@ -47,7 +47,9 @@ def parse_in_process(db_path: Path) -> tuple[int, int, float]:
     from harvester.store.raw_pages import read_raw_page
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    pages = [(read_raw_page(conn, page_id), court) for page_id, court in conn.execute("SELECT id, court_id FROM raw_pages")]
+    pages = [
+        (read_raw_page(conn, page_id), court) for page_id, court in conn.execute("SELECT id, court_id FROM raw_pages")
+    ]
     conn.close()
     started = time.process_time()
     for data, court in pages:

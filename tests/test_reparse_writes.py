@@ -21,10 +21,9 @@ import pytest
 from db_support import DOCKET_FIXTURES, FIXTURES, page, table_dump
 
 from harvester.errors import ParseError
-from harvester.store.connection import open_db
-from harvester.store.dockets import store_docket
 from harvester.store import reparse as reparse_module
-from harvester.store.dockets import ArchivedReport
+from harvester.store.connection import open_db
+from harvester.store.dockets import ArchivedReport, store_docket
 from harvester.store.reparse import reparse
 from harvester.store.replay_diff import CaseReplayer
 from harvester.store.rss import store_rss
@@ -92,7 +91,9 @@ def test_a_changed_row_is_rewritten_in_place_and_only_it(harvested):
         db.conn.execute("UPDATE parties SET extra_info = NULL WHERE id = (SELECT min(id) FROM parties"
                         " WHERE extra_info IS NOT NULL)")  # fmt: skip
         db.conn.execute("UPDATE cases SET case_name = upper(case_name) WHERE id = ?", [case_id])
-        db.conn.execute("UPDATE rss_items SET short_description = 'zzgarbled' WHERE id = (SELECT min(id) FROM rss_items)")
+        db.conn.execute(
+            "UPDATE rss_items SET short_description = 'zzgarbled' WHERE id = (SELECT min(id) FROM rss_items)"
+        )
         # ...and rows no page yields: an entry and a party of its own invention
         db.conn.execute("INSERT INTO docket_entries (case_id, entry_key, position, description)"
                         " VALUES (?, 'n:9999|', 9999, 'zzinvented')", [case_id])  # fmt: skip
@@ -107,7 +108,9 @@ def test_a_changed_row_is_rewritten_in_place_and_only_it(harvested):
     found = db.execute("SELECT rowid FROM docket_entries_fts WHERE docket_entries_fts MATCH ?",
                        [_words(description)]).fetchall()  # fmt: skip
     assert (entry_id,) in found
-    assert db.execute("SELECT count(*) FROM docket_entries_fts WHERE docket_entries_fts MATCH 'zzgarbled'").fetchone() == (0,)
+    assert db.execute(
+        "SELECT count(*) FROM docket_entries_fts WHERE docket_entries_fts MATCH 'zzgarbled'"
+    ).fetchone() == (0,)
 
 
 def test_a_plan_is_not_written_over_a_case_that_changed_since_it_was_made(harvested):

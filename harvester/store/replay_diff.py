@@ -111,7 +111,9 @@ class CaseReplayer:
         if case is None:
             return rows
         key_at = self.columns["docket_entries"].index("entry_key")
-        rows.parties = {r[0]: r for r in conn.execute(f"SELECT {cols['parties']} FROM parties WHERE case_id = ?", [case[0]])}
+        rows.parties = {
+            r[0]: r for r in conn.execute(f"SELECT {cols['parties']} FROM parties WHERE case_id = ?", [case[0]])
+        }
         rows.entries = {r[key_at]: r for r in conn.execute(
             f"SELECT {cols['docket_entries']} FROM docket_entries WHERE case_id = ?", [case[0]])}  # fmt: skip
         rows.versions = conn.execute(f"SELECT {cols['entry_versions']} FROM entry_versions WHERE case_id = ?"
@@ -130,7 +132,9 @@ class CaseReplayer:
         conn = self.scratch.conn
         _insert(conn, "cases", self.columns["cases"], [stored.case])
         _insert(conn, "parties", self.columns["parties"], stored.parties.values())
-        attorneys = [(a_id, name, contact, firm, email) for (name, contact), (firm, email, a_id) in stored.attorneys.items()]
+        attorneys = [
+            (a_id, name, contact, firm, email) for (name, contact), (firm, email, a_id) in stored.attorneys.items()
+        ]
         conn.executemany("INSERT INTO attorneys (id, name, contact, firm, email) VALUES (?,?,?,?,?)", attorneys)
         conn.executemany(
             "INSERT INTO party_attorneys (party_id, position, attorney_id, roles) VALUES (?,?,?,?)",
@@ -145,7 +149,9 @@ def _insert(conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: 
 
 def _insert_one(conn: sqlite3.Connection, table: str, columns: Sequence[str], row: tuple) -> int:
     """Insert one row; returns its id."""
-    return inserted_id(conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", row))
+    return inserted_id(
+        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", row)
+    )
 
 
 class _Writer:
@@ -208,13 +214,18 @@ class _Writer:
         if row is not None:
             return row[0]
         firm, email, _ = self.target.attorneys[name, contact]
-        return inserted_id(self.conn.execute(
-            "INSERT INTO attorneys (name, contact, firm, email) VALUES (?,?,?,?)", [name, contact, firm, email]))
+        return inserted_id(
+            self.conn.execute(
+                "INSERT INTO attorneys (name, contact, firm, email) VALUES (?,?,?,?)", [name, contact, firm, email]
+            )
+        )
 
     def _entries(self, case_id: int) -> None:
         columns = self.columns["docket_entries"]
         stored, target = self.stored.entries, self.target.entries
-        self.conn.executemany("DELETE FROM docket_entries WHERE id = ?", [(stored[k][0],) for k in stored.keys() - target.keys()])
+        self.conn.executemany(
+            "DELETE FROM docket_entries WHERE id = ?", [(stored[k][0],) for k in stored.keys() - target.keys()]
+        )
         # A stored entry's case was seeded into the replay: only the entry's own id can differ.
         changed = [(stored[k][0], *row[1:]) for k, row in target.items() if k in stored and row[1:] != stored[k][1:]]
         self._update("docket_entries", changed)
