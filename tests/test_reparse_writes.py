@@ -22,7 +22,7 @@ from db_support import DOCKET_FIXTURES, FIXTURES, page, table_dump
 
 from harvester.errors import ParseError
 from harvester.store import reparse as reparse_module
-from harvester.store.connection import open_db
+from harvester.store.connection import open_db, write_transaction
 from harvester.store.dockets import ArchivedReport, store_docket
 from harvester.store.reparse import reparse
 from harvester.store.replay_diff import CaseReplayer
@@ -131,6 +131,25 @@ def test_a_plan_is_not_written_over_a_case_that_changed_since_it_was_made(harves
     assert db.execute("SELECT cause FROM cases WHERE pacer_case_id = ?", [stem]).fetchone() != ("changed meanwhile",)
 
 
+def test_a_workers_plan_over_a_case_changed_meanwhile_is_made_again_here(harvested):
+    db = harvested
+    reparse(db)
+    rows = {t: table_dump(db, t) for t in DERIVED}
+    pages = db.execute(
+        "SELECT id, kind, court_id, pacer_case_id, fetched_at, run_id, incremental FROM raw_pages"
+        " WHERE pacer_case_id = ?", [DOCKET_FIXTURES[0][1]]
+    ).fetchall()  # fmt: skip
+    read = reparse_module._PageParser(db, _parse_page())
+    case = reparse_module._parsed_case(read, CaseReplayer(db), pages)  # as a worker makes it: a plan, no records
+    assert case.plan is not None and all(parsed.record is None for parsed in case.parsed)
+    with db.conn:  # a harvest stores the case before this process writes the plan
+        db.conn.execute("UPDATE cases SET case_name = 'meanwhile' WHERE pacer_case_id = ?", [pages[0][3]])
+    result = reparse_module.ReparseResult()
+    write_transaction(db, lambda: reparse_module._reparse_case(CaseReplayer(db), read, case, result))
+    assert (result.cases, result.failed) == (1, 0)
+    assert {t: table_dump(db, t) for t in DERIVED} == rows
+
+
 def _words(text: str) -> str:
     """An FTS query matching every word of ``text``."""
     return " ".join(f'"{w}"' for w in "".join(c if c.isalnum() else " " for c in text).split()[:6])
@@ -160,7 +179,7 @@ _SLOW_REPARSE = """
 import sys, time
 from harvester.parsers import parse_page
 from harvester.store import reparse
-from harvester.store.connection import open_db
+from harvester.store.connection import open_db, write_transaction
 
 reparse._BATCH_PAGES = 2  # a commit every two pages: a kill lands between commits
 
