@@ -296,7 +296,12 @@ def _replay_entries(db: Database, case_id: int, docket: _Docket, at: str, run_id
     base = max(replay.entries.values(), default=-1) + 1
     # Versions are rebuilt from the pages in the order they were fetched: only a key an
     # earlier page of this replay already showed can have an earlier version.
+    keys = "SELECT id, entry_key FROM docket_entries WHERE case_id = ?"
+    before = dict(db.conn.execute(keys, [case_id]).fetchall())
     _keep_versions(db, case_id, docket.entries, at, run_id, known=set(replay.entries))
+    for entry_id, key in db.conn.execute(keys, [case_id]).fetchall():
+        if before.get(entry_id, key) != key:  # renumbered: the entry keeps its place and when it was first seen
+            replay.entries[key] = replay.entries.pop(before[entry_id])
     first, again = [], []
     for i, row in enumerate(docket.entries):
         key = row[0]

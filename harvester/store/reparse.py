@@ -3,18 +3,22 @@
 When a parser improves, ``harvester reparse`` brings the database up to it
 without fetching (or paying for) anything again:
 
-- docket pages, grouped by case and replayed in the order they were fetched:
-  the case's metadata, parties and entries are rewritten in place (row ids
-  stay) in one transaction per case, and rows no page yields any more are
-  removed; harvest bookkeeping such as report sizes and RSS flags is kept; a
-  case with a page the parser now rejects is left as it was and counted as
-  failed;
-- RSS pages: the items first seen on each page are rewritten (no case is
-  flagged again);
+- docket pages, grouped by case and replayed in the order they were fetched
+  (:mod:`harvester.store.replay_diff`): the case's metadata, parties and entries
+  end up as the replay of its pages makes them, but only rows that differ from
+  what is stored are written (in place: row ids stay), and rows no page yields
+  any more are removed; harvest bookkeeping such as report sizes and RSS flags
+  is kept; a case with a page the parser now rejects is left as it was and
+  counted as failed;
+- RSS pages: the items first seen on each page are rewritten where they differ
+  (no case is flagged again);
 - court lookup pages: the courts are upserted again, oldest page first;
 - other kinds of page are counted as skipped.
 
-Running it twice gives the same database: it is idempotent.
+Writes are committed in batches of whole cases (a few hundred pages): a killed
+reparse leaves every case either as it was or as reparsed, and running it again
+finishes the job. Running it twice gives the same database: it is idempotent,
+and the second run writes nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -32,8 +37,9 @@ from harvester.errors import ParseError
 from harvester.process_map import ordered_map
 from harvester.store.connection import write_transaction
 from harvester.store.courts import store_courts
-from harvester.store.dockets import ArchivedReport, replay_case
+from harvester.store.dockets import ArchivedReport
 from harvester.store.raw_pages import read_raw_page
+from harvester.store.replay_diff import CasePlan, CaseReplayer
 from harvester.store.rss import replay_rss
 
 Parser = Callable[[bytes, str | None], dict]
@@ -55,6 +61,11 @@ class ReparseResult:
     parsed_pages: int = 0  # pages handed to the parser (failed ones too)
     parsed_bytes: int = 0
     seconds: float = 0.0
+
+    def add(self, other: ReparseResult) -> None:
+        """Count ``other``'s pages, cases and failures into this result too."""
+        for counter in fields(self):
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
     def summary(self) -> str:
         """One line for the terminal."""
@@ -80,6 +91,9 @@ def _default_parser() -> Parser:
 
 
 _MIN_PARALLEL_PAGES = 64  # starting the worker processes costs about as much as parsing this many
+# Pages (or bytes of them) written per transaction: few commits, parsed records held in memory bounded.
+_BATCH_PAGES = 256
+_BATCH_BYTES = 16_000_000
 
 
 def reparse(db: Database, parse: Parser | None = None, jobs: int = 1) -> ReparseResult:
@@ -95,25 +109,60 @@ def reparse(db: Database, parse: Parser | None = None, jobs: int = 1) -> Reparse
         "SELECT id, kind, court_id, pacer_case_id, fetched_at, run_id, incremental FROM raw_pages"
         " ORDER BY kind, court_id, pacer_case_id, fetched_at, id"
     ).fetchall()
-    dockets = [p for p in pages if p[1] == "docket"]
+    cases = [list(group) for _, group in groupby((p for p in pages if p[1] == "docket"), key=lambda p: p[2:4])]
     read = _PageParser(db, parse)
     db_file = _db_file(db)
-    if jobs > 1 and db_file and len(dockets) >= _MIN_PARALLEL_PAGES:
-        # One result per docket, in order (strict=True).
-        parsed = zip(dockets, ordered_map(_parse_in_worker, dockets, jobs, initializer=_start_worker,
-                                          initargs=(db_file, parse)), strict=True)  # fmt: skip
+    if jobs > 1 and db_file and sum(map(len, cases)) >= _MIN_PARALLEL_PAGES:
+        # Workers parse each case's pages and plan its replay; this process writes the plans.
+        made = ordered_map(_case_in_worker, cases, jobs, initializer=_start_worker, initargs=(db_file, parse))
     else:
-        parsed = zip(dockets, map(read, dockets), strict=True)
-    for _, group in groupby(parsed, key=lambda pair: (pair[0][2], pair[0][3])):
-        _reparse_case(db, list(group), result)
+        made = (_parsed_case(read, None, case) for case in cases)
+    batch = _Batch(db, result)
+    replayer = CaseReplayer(db)
+    for case in made:
+        batch.add(partial(_reparse_case, replayer, read, case), case.parsed)
     for page in sorted((p for p in pages if p[1] in ("rss", "court_lookup")), key=lambda p: (p[4], p[0])):
-        (_reparse_rss if page[1] == "rss" else _reparse_courts)(db, (page, read(page)), result)
+        parsed_page = (page, read(page))
+        batch.add(partial(_reparse_rss if page[1] == "rss" else _reparse_courts, db, parsed_page), [parsed_page[1]])
+    batch.commit()
     result.skipped += sum(1 for p in pages if p[1] not in ("docket", "rss", "court_lookup"))
     # Attorneys only a replaced report named are left over.
     orphans = "DELETE FROM attorneys WHERE id NOT IN (SELECT attorney_id FROM party_attorneys)"
     write_transaction(db, lambda: db.conn.execute(orphans))
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Batch:
+    """Writes of parsed pages waiting for one transaction; committed when big enough.
+
+    Each job writes one case (or RSS or court page) and counts it into the result
+    it is given; jobs run again if the transaction is retried on a locked database,
+    so they count into a fresh result that only a commit adds to the real one.
+    """
+
+    def __init__(self, db: Database, result: ReparseResult) -> None:
+        self.db, self.result = db, result
+        self.jobs: list[Callable[[ReparseResult], None]] = []
+        self.pages = self.bytes = 0
+
+    def add(self, job: Callable[[ReparseResult], None], parsed: list[_Parsed]) -> None:
+        self.jobs.append(job)
+        self.pages += len(parsed)
+        self.bytes += sum(page.size for page in parsed)
+        if self.pages >= _BATCH_PAGES or self.bytes >= _BATCH_BYTES:
+            self.commit()
+
+    def commit(self) -> None:
+        def work() -> ReparseResult:
+            counted = ReparseResult()
+            for job in self.jobs:
+                job(counted)
+            return counted
+
+        if self.jobs:
+            self.result.add(write_transaction(self.db, work))
+        self.jobs, self.pages, self.bytes = [], 0, 0
 
 
 def _db_file(db: Database) -> str | None:
@@ -150,17 +199,53 @@ class _PageParser:
             return _Parsed(len(data), reason=f"parser failure: {type(exc).__name__}: {exc}")
 
 
-_worker_parser: _PageParser | None = None  # in a worker process: its own read-only connection
+@dataclass
+class _Case:
+    """One case's docket pages as parsed, and the replay planned from them in a worker.
+
+    A worker sends the plan, not the records (``parsed`` then holds sizes and failures
+    only); the plan is None when this process plans the replay itself, and ``error``
+    says why ``replay_case`` refused the records.
+    """
+
+    pages: list[tuple]
+    parsed: list[_Parsed]
+    plan: CasePlan | None = None
+    error: str | None = None
+
+
+def _parsed_case(read: _PageParser, replayer: CaseReplayer | None, pages: list[tuple]) -> _Case:
+    """Parse a case's pages; with ``replayer``, plan its replay too and drop the records."""
+    case = _Case(pages, [read(page) for page in pages])
+    if replayer is None or any(parsed.reason is not None for parsed in case.parsed):
+        return case
+    try:
+        case.plan = replayer.plan(pages[0][2], pages[0][3], _reports(pages, [p.record for p in case.parsed]))
+    except ValueError as exc:
+        case.error = str(exc)
+    case.parsed = [_Parsed(parsed.size) for parsed in case.parsed]
+    return case
+
+
+def _reports(pages: list[tuple], records: list[Any]) -> list[ArchivedReport]:
+    return [
+        ArchivedReport(page_id, fetched_at, run_id, bool(incremental), record)
+        for (page_id, _, _, _, fetched_at, run_id, incremental), record in zip(pages, records, strict=True)
+    ]
+
+
+_worker: tuple[_PageParser, CaseReplayer] | None = None  # in a worker process: its own read-only connection
 
 
 def _start_worker(db_file: str, parse: Parser) -> None:
-    global _worker_parser
-    _worker_parser = _PageParser(sqlite3.connect(f"file:{db_file}?mode=ro", uri=True), parse)
+    global _worker
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    _worker = (_PageParser(conn, parse), CaseReplayer(Database(conn)))
 
 
-def _parse_in_worker(page: tuple) -> _Parsed:
-    assert _worker_parser is not None, "_start_worker runs first in every worker"
-    return _worker_parser(page)
+def _case_in_worker(pages: list[tuple]) -> _Case:
+    assert _worker is not None, "_start_worker runs first in every worker"
+    return _parsed_case(*_worker, pages)
 
 
 def _counted(page: tuple, parsed: _Parsed, result: ReparseResult) -> Any:
@@ -174,22 +259,26 @@ def _counted(page: tuple, parsed: _Parsed, result: ReparseResult) -> Any:
     return parsed.record
 
 
-def _reparse_case(db: Database, parsed_pages: list[tuple[tuple, _Parsed]], result: ReparseResult) -> None:
-    pages = [page for page, _ in parsed_pages]
-    records = [_counted(page, parsed, result) for page, parsed in parsed_pages]
-    if any(record is None for record in records):
+def _reparse_case(replayer: CaseReplayer, read: _PageParser, case: _Case, result: ReparseResult) -> None:
+    pages = case.pages
+    records = [_counted(page, parsed, result) for page, parsed in zip(pages, case.parsed, strict=True)]
+    if any(parsed.reason is not None for parsed in case.parsed):
         return  # keep what the older parser stored rather than a case missing a report
-    reports = [
-        ArchivedReport(page_id, fetched_at, run_id, bool(incremental), record)
-        for (page_id, _, _, _, fetched_at, run_id, incremental), record in zip(pages, records, strict=True)
-    ]
     court_id, pacer_case_id = pages[0][2], pages[0][3]
+    plan, error = case.plan, case.error
     try:
-        result.entries += replay_case(db, court_id, pacer_case_id, reports)
+        if error is None and (plan is None or not replayer.write(plan)):
+            if plan is not None:  # the case changed since the worker read it: plan it again here
+                records = [read(page).record for page in pages]
+            plan = replayer.plan(court_id, pacer_case_id, _reports(pages, records))
+            replayer.write(plan, verify=False)  # read in this transaction: still as the plan found it
     except ValueError as exc:
+        error = str(exc)
+    if error is not None or plan is None:
         result.failed += 1
-        result.failures.append(f"case {court_id} {pacer_case_id}: {exc}")
+        result.failures.append(f"case {court_id} {pacer_case_id}: {error}")
         return
+    result.entries += plan.entries
     result.pages += len(pages)
     result.cases += 1
 

@@ -18,6 +18,10 @@ from harvester.store.raw_pages import insert_raw, prepare_raw
 
 # RSS case fields kept on the item (the rest of an RSS "docket" is empty boilerplate).
 RSS_CASE_COLUMNS = ("docket_number", "case_name")
+# The columns of an item row: those of _rss_rows, then where and when it was first seen.
+_ITEM_COLUMNS = ("court_id", "item_key", "pacer_case_id", "docket_number", "case_name", "published_at",
+                 "document_number", "pacer_doc_id", "pacer_seq_no", "short_description", "description", "extra",
+                 "first_seen_at", "run_id", "raw_page_id")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -109,14 +113,28 @@ def replay_rss(
     db: Database, court_id: str, raw_page_id: int, record: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *, fetched_at: str, run_id: int | None = None,
 ) -> int:  # fmt: skip
-    """Rewrite the RSS items first seen on one archived feed page; flag no case. Returns items written."""
+    """Rewrite the RSS items first seen on one archived feed page; flag no case. Returns the page's items.
+
+    Items stored as the page makes them are left alone (a re-run writes nothing),
+    others are rewritten in place, and those the page no longer yields are deleted.
+    """
     court = court_key(court_id)
     rows = _rss_rows(court, _rss_dockets(record))
     at = utc_timestamp(fetched_at)
 
     def work() -> int:
-        db.conn.execute("DELETE FROM rss_items WHERE raw_page_id = ?", [raw_page_id])
-        return _write_rss(db, court, rows, at, run_id, raw_page_id, flag_cases=False)[0]
+        conn = db.conn
+        stored = {r[2]: r for r in conn.execute(f"SELECT id, {', '.join(_ITEM_COLUMNS)} FROM rss_items"
+                                                " WHERE raw_page_id = ?", [raw_page_id])}  # fmt: skip
+        wanted: dict[str, tuple] = {}
+        for row in rows:  # an item listed twice: the first, as INSERT OR IGNORE keeps it
+            wanted.setdefault(row["item_key"], (*(row[c] for c in _ITEM_COLUMNS[:-3]), at, run_id, raw_page_id))
+        conn.executemany("DELETE FROM rss_items WHERE id = ?", [(r[0],) for k, r in stored.items() if k not in wanted])
+        changed = [(*values, stored[k][0]) for k, values in wanted.items() if k in stored and stored[k][1:] != values]
+        conn.executemany(f"UPDATE rss_items SET {', '.join(f'{c} = ?' for c in _ITEM_COLUMNS)} WHERE id = ?", changed)
+        kept = sum(1 for k in wanted if k in stored)
+        new = [row for row in rows if row["item_key"] not in stored]
+        return kept + _write_rss(db, court, new, at, run_id, raw_page_id, flag_cases=False)[0]
 
     return write_transaction(db, work)
 
