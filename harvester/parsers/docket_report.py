@@ -100,8 +100,7 @@ def _all_text(root: etree._Element) -> list[str]:
 class _PageFacts:
     """What the raw page says before any tree exists (cheap byte-level searches)."""
 
-    def __init__(self, page: bytes) -> None:
-        lower = page.lower()
+    def __init__(self, page: bytes, lower: bytes) -> None:
         self.not_docket = not_docket.reason_lower(lower)
         self.court = _court_from_page(lower, b"bankruptcy" in lower[:20000])
         self.multi_doc = _MULTI_DOC_FORM.search(lower) is not None
@@ -113,11 +112,16 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
     return parse_page(data, court_id)
 
 
-def parse_page(data: bytes, court_id: str | None = None, *, stream_rows: bool | None = None) -> dict:
+def parse_page(
+    data: bytes, court_id: str | None = None, *, stream_rows: bool | None = None, lowered: bytes | None = None
+) -> dict:
     """:func:`parse`; ``stream_rows`` forces the row streaming on or off (by default
-    pages of STREAM_ABOVE bytes or more are streamed; tests compare both ways)."""
+    pages of STREAM_ABOVE bytes or more are streamed; tests compare both ways).
+    ``lowered`` is ``data.lower()`` when the caller has it already (the dispatcher)."""
     page = data.encode("utf-8") if isinstance(data, str) else to_utf8(data)
-    facts = _PageFacts(page)
+    if lowered is None or page is not data:  # (a re-encoded page needs its own copy)
+        lowered = page.lower()
+    facts = _PageFacts(page, lowered)
     if facts.not_docket:
         raise ParseError(f"not a docket report: {facts.not_docket}")
     if stream_rows is None:

@@ -93,7 +93,7 @@ _MESSAGES: list[tuple[bytes, re.Pattern[bytes], str]] = [
 # Pages that look like dockets but must not be stored: text-format reports, and
 # pages a browser extension rewrote (the "Drumpf" extension even changes names).
 _NOT_AS_SERVED: list[tuple[bytes, re.Pattern[bytes], str]] = [
-    (b"", re.compile(rb"format:\s+text"), "docket in text format, not HTML"),
+    (b"format:", re.compile(rb"format:\s+text"), "docket in text format, not HTML"),
     (b"metamask", re.compile(rb"metamask.*web3"), "page altered by a browser extension (MetaMask)"),
     (
         b"cloudmask",
