@@ -25,6 +25,7 @@ from ..errors import ParseError
 from . import page_markers
 from .acms_json import acms_kind
 from .login import is_login_page
+from .text import literal_search
 
 __all__ = ["KINDS", "detect_kind", "parse_page"]
 
@@ -134,11 +135,11 @@ def _html_kind(data: bytes, page_lower: bytes) -> str:
         return "unknown"
     if any(marker in data for marker in _APPELLATE):
         return "appellate_docket"
-    if b"claims" in page_lower and _CLAIMS.search(page_lower):
+    if b"claims" in page_lower and literal_search(_CLAIMS, b"<h2", page_lower):
         return "claims_register"
     if b"No claims found" in data and b"Claims Register" in data:
         return "claims_register"
-    if _QUERY_MENU.search(page_lower) and any(p.search(page_lower) for p in _CASE_SUMMARY):
+    if literal_search(_QUERY_MENU, b"qry", page_lower) and any(p.search(page_lower) for p in _CASE_SUMMARY):
         return "case_query"
     for kind, test in _DOCUMENT_PAGES:
         if test(data):

@@ -35,8 +35,8 @@ from .docket_meta import (
     read_metadata,
 )
 from .docket_parties import add_criminal_data, parse_parties, party_rows
-from .html_tree import build_tree, words
-from .text import to_utf8
+from .html_tree import build_tree, text_holders, words
+from .text import literal_search, to_utf8
 
 __all__ = ["parse", "parse_page", "STREAM_ABOVE"]
 
@@ -90,7 +90,7 @@ def _is_adversary(root: etree._Element, page: bytes) -> bool:
     """Any text node mentioning "Adversary Proceeding" (the reference's test)."""
     if b"Adversary Proceeding" not in page:
         return False
-    return bool(root.xpath('//text()[contains(., "Adversary Proceeding")]'))
+    return next(text_holders(root, ("Adversary Proceeding",), 1), None) is not None
 
 
 def _all_text(root: etree._Element) -> list[str]:
@@ -103,7 +103,7 @@ class _PageFacts:
     def __init__(self, page: bytes, lower: bytes) -> None:
         self.not_docket = not_docket.reason_lower(lower)
         self.court = _court_from_page(lower, b"bankruptcy" in lower[:20000])
-        self.multi_doc = _MULTI_DOC_FORM.search(lower) is not None
+        self.multi_doc = literal_search(_MULTI_DOC_FORM, b"<form", lower) is not None
         self.judge_labels = {label for label in JUDGE_LABELS if label.encode() in lower}
 
 
@@ -128,7 +128,7 @@ def parse_page(
         stream_rows = len(page) >= STREAM_ABOVE
     digest = EntryRowDigest(facts.multi_doc) if stream_rows else None
     try:
-        root = build_tree(page, digest)
+        root = build_tree(page, digest, lowered)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"not a docket report: unreadable HTML ({exc})") from None
     return _record(root, page, facts, court_id, digest)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from .text import literal_search
+
 __all__ = ["reason", "reason_lower"]
 
 
@@ -111,7 +113,10 @@ _QUERY_FORM = re.compile(rb"name\s*=\s*[\"']?(?:all_case_ids|date_range_type|doc
 
 def _first_match(lower: bytes, checks: list[tuple[bytes, re.Pattern[bytes], str]]) -> str | None:
     for keyword, pattern, why in checks:
-        if keyword in lower and pattern.search(lower):
+        if pattern.pattern.startswith(keyword):  # the regex runs only where the keyword is
+            if literal_search(pattern, keyword, lower):
+                return why
+        elif keyword in lower and pattern.search(lower):
             return why
     return None
 
