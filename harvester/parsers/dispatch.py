@@ -124,9 +124,9 @@ def _detect(data: bytes) -> tuple[str, bytes | None]:
         return "rss", None
     if lowered.startswith(b"<request"):
         return "case_numbers", None
-    if is_login_page(data):
-        return "login_page", None
     page_lower = data.lower()
+    if is_login_page(data, page_lower):
+        return "login_page", None
     return _html_kind(data, page_lower), page_lower
 
 
