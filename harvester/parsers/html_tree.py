@@ -184,6 +184,8 @@ def br_lines(el: etree._Element) -> list[str]:
 
 def words(el: etree._Element) -> list[str]:
     """All words of ``el``, with ``<br>`` and tag boundaries separating words."""
+    if len(el) == 0:  # (a leaf, like most number cells: its one text node)
+        return (el.text or "").replace(_LINE_BREAK, " ").split()
     return " ".join(text_nodes(el)).replace(_LINE_BREAK, " ").split()
 
 
