@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -62,9 +63,10 @@ def _court_from_page(lower: bytes, bankruptcy_hint: bool) -> str | None:
     return None
 
 
-def _headings(root: etree._Element) -> list[str]:
-    """Texts of the page headings, lines (<br>) separated by spaces."""
-    return [" ".join(words(el)) for el in root.iter("center", "h3", "h2")]
+def _headings(root: etree._Element) -> Iterator[str]:
+    """Texts of the page headings, lines (<br>) separated by spaces, each read when
+    asked for (a bankruptcy docket says so in its first heading)."""
+    return (" ".join(words(el)) for el in root.iter("center", "h3", "h2"))
 
 
 def _court_from_headings(headings: list[str], bankruptcy: bool) -> str | None:
@@ -77,11 +79,16 @@ def _court_from_headings(headings: list[str], bankruptcy: bool) -> str | None:
     return None
 
 
-def _is_bankruptcy(headings: list[str], court_id: str | None) -> bool:
-    """Bankruptcy when the heading says so; failing a heading, by the court id."""
-    if any(_BANKRUPTCY_HEADING.search(h) for h in headings):
-        return True
-    if any("district court" in h.lower() or "docket for case" in h.lower() for h in headings):
+def _is_bankruptcy(headings: Iterator[str], read: list[str], court_id: str | None) -> bool:
+    """Bankruptcy when the heading says so; failing a heading, by the court id.
+
+    The headings read are added to ``read`` (the rest stay in ``headings``).
+    """
+    for heading in headings:
+        read.append(heading)
+        if _BANKRUPTCY_HEADING.search(heading):
+            return True
+    if any("district court" in h.lower() or "docket for case" in h.lower() for h in read):
         return False
     return bool(court_id and court_id.endswith("b"))
 
@@ -139,8 +146,9 @@ def _record(
 ) -> dict:
     """The docket record from the parsed tree (``digest`` holds rows emptied while parsing)."""
     headings = _headings(root)
-    bankruptcy = _is_bankruptcy(headings, facts.court)
-    court = facts.court or _court_from_headings(headings, bankruptcy) or court_id
+    read: list[str] = []
+    bankruptcy = _is_bankruptcy(headings, read, facts.court)
+    court = facts.court or _court_from_headings([*read, *headings], bankruptcy) or court_id
     adversary = _is_adversary(root, page)
     lines = header_lines(root, page)
     rows = entry_rows(root, page)
