@@ -170,8 +170,10 @@ def parse_page(data: bytes, court_id: str | None = None) -> dict:
     if kind == "login_page":
         raise ParseError("PACER login page: the session was not logged in", kind="login_page")
     try:
-        if kind == "docket":  # the biggest pages: hand over the lower-cased copy made above
-            record = _module("docket_report").parse_page(data, court_id, lowered=page_lower)
+        if kind == "docket":  # the biggest pages: hand over the lower-cased copy made above,
+            handed = [page_lower]  # not keeping it here while the parser builds its tree
+            del page_lower
+            record = _module("docket_report").parse_page(data, court_id, lowered=handed.pop())
         else:
             record = _parser(kind)(data, court_id)
     except ParseError as exc:

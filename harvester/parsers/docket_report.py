@@ -110,6 +110,7 @@ class _PageFacts:
     def __init__(self, page: bytes, lower: bytes) -> None:
         self.not_docket = not_docket.reason_lower(lower)
         self.court = _court_from_page(lower, b"bankruptcy" in lower[:20000])
+        self.closing_br = b"</br" in lower
         self.multi_doc = literal_search(_MULTI_DOC_FORM, b"<form", lower) is not None
         self.judge_labels = {label for label in JUDGE_LABELS if label.encode() in lower}
 
@@ -129,13 +130,14 @@ def parse_page(
     if lowered is None or page is not data:  # (a re-encoded page needs its own copy)
         lowered = page.lower()
     facts = _PageFacts(page, lowered)
+    lowered = None  # (as big as the page: not kept while the tree grows)
     if facts.not_docket:
         raise ParseError(f"not a docket report: {facts.not_docket}")
     if stream_rows is None:
         stream_rows = len(page) >= STREAM_ABOVE
     digest = EntryRowDigest(facts.multi_doc) if stream_rows else None
     try:
-        root = build_tree(page, digest, lowered)
+        root = build_tree(page, digest, facts.closing_br)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"not a docket report: unreadable HTML ({exc})") from None
     return _record(root, page, facts, court_id, digest)

@@ -64,13 +64,13 @@ _KEPT_TAGS = frozenset(
 _LINE_BREAK = "\x00"  # cannot occur in page text: build_tree removes control characters
 
 
-def clean_html_bytes(utf8: bytes, lowered: bytes | None = None) -> bytes:
+def clean_html_bytes(utf8: bytes, closing_br: bool | None = None) -> bytes:
     """Remove what XML forbids and what trips the HTML parser, working on UTF-8 bytes.
 
     (UTF-8 never uses bytes below 0x20 inside a multi-byte character, so the
     control characters can be deleted bytewise.) Returns ``utf8`` itself when
-    nothing needs changing, so a large page is not copied. ``lowered`` is
-    ``utf8.lower()`` when the caller has it (a quicker test for ``</br>``).
+    nothing needs changing, so a large page is not copied. ``closing_br``: whether
+    the page holds ``</br`` in any case, when the caller knows it already.
     """
     data = utf8.translate(None, _CONTROL_BYTES)
     if len(data) == len(utf8):
@@ -85,21 +85,23 @@ def clean_html_bytes(utf8: bytes, lowered: bytes | None = None) -> bytes:
         data = _CDATA.sub(b"", data)
     if _XML_DECL.match(data):  # (anchored: no copy of the page to find out)
         data = _XML_DECL.sub(b"", data, count=1)
-    if (b"</br" in lowered) if lowered is not None else bool(_CLOSING_BR_START.search(data)):
+    if closing_br is None:
+        closing_br = _CLOSING_BR_START.search(data) is not None
+    if closing_br:
         data = _CLOSING_BR.sub(b"<br>", data)
     return data
 
 
 def build_tree(
-    utf8: bytes, on_row: Callable[[etree._Element], None] | None = None, lowered: bytes | None = None
+    utf8: bytes, on_row: Callable[[etree._Element], None] | None = None, closing_br: bool | None = None
 ) -> etree._Element:
     """Parse a page's UTF-8 bytes into an lxml tree without scripts and styles.
 
     With ``on_row`` the page is parsed incrementally and ``on_row`` is called
     with each ``<tr>`` as soon as it is complete (it may empty the row, to keep
-    the tree of a huge page small). ``lowered``: see :func:`clean_html_bytes`.
+    the tree of a huge page small). ``closing_br``: see :func:`clean_html_bytes`.
     """
-    data = clean_html_bytes(utf8, lowered)
+    data = clean_html_bytes(utf8, closing_br)
     if not data or data.isspace():
         raise ValueError("empty document")
     if on_row is None:
