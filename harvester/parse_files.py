@@ -101,7 +101,7 @@ def _parallel(
     first = min(batch, key=sizes.__getitem__)
     done: dict[int, bytes] = {first: _line(paths[first], court, parse_page)}
     tasks = _task_pipe(sorted((i for i in batch if i != first), key=lambda i: -sizes[i]))
-    workers = {}  # read end -> (pid, partial line)
+    workers: dict[int, tuple[int, list[bytes]]] = {}  # read end -> (pid, partial line)
     for _ in range(min(jobs, len(batch) - 1)):
         fd, pid = _fork_worker(paths, tasks, court, parse_page)
         workers[fd] = (pid, [])
