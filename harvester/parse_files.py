@@ -5,10 +5,12 @@ shares the imported modules and compiled patterns for free), each writing its
 JSON lines to a pipe; this process reads the pipes and writes the lines in the
 order of the paths. Files come in batches of bounded total size, so the lines
 waiting for their turn never hold more than about one batch's output. Within a
-batch each worker gets about the same number of bytes (parse time follows page
-size). The smallest file of a batch is parsed here before the workers fork, so they
-inherit its parser already imported. A worker that dies leaves its files to this
-process, which parses them itself, so no file is lost.
+batch the workers take files one at a time from a shared queue, biggest first, so
+they finish together however the work or the machine's load falls (a split fixed
+in advance left one worker idle for a tenth of the run). The smallest file of a
+batch is parsed here before the workers fork, so they inherit its parser already
+imported. A file whose line never came (its worker died) is parsed here, so no
+file is lost.
 
 Without ``fork`` (or with ``jobs=1``, or for a handful of files) it all runs in
 this process.
@@ -86,17 +88,6 @@ def _size(path: str) -> int:
         return 0
 
 
-def _shares(sizes: list[int], batch: list[int], jobs: int) -> list[list[int]]:
-    """Split ``batch`` into ``jobs`` shares of about equal bytes, each in path order."""
-    shares: list[list[int]] = [[] for _ in range(min(jobs, len(batch)))]
-    loads = [0] * len(shares)
-    for i in sorted(batch, key=lambda i: -sizes[i]):  # biggest first onto the lightest share
-        k = loads.index(min(loads))
-        shares[k].append(i)
-        loads[k] += sizes[i] + 4096  # a file costs something however small
-    return [sorted(share) for share in shares]
-
-
 def _parallel(
     paths: list[str],
     sizes: list[int],
@@ -109,45 +100,58 @@ def _parallel(
     # imported once, here, instead of once in every worker.
     first = min(batch, key=sizes.__getitem__)
     done: dict[int, bytes] = {first: _line(paths[first], court, parse_page)}
-    workers: dict[int, tuple[int, list[int], list[bytes]]] = {}  # fd -> (pid, share, partial line)
-    for share in _shares(sizes, [i for i in batch if i != first], jobs):
-        fd, pid = _fork_worker(paths, share, court, parse_page)
-        workers[fd] = (pid, share, [])
-    position = {fd: 0 for fd in workers}
+    tasks = _task_pipe(sorted((i for i in batch if i != first), key=lambda i: -sizes[i]))
+    workers: dict[int, tuple[int, list[bytes]]] = {}  # read end -> (pid, partial line)
+    for _ in range(min(jobs, len(batch) - 1)):
+        fd, pid = _fork_worker(paths, tasks, court, parse_page)
+        workers[fd] = (pid, [])
+    os.close(tasks)
     next_out = batch[0]
     while workers:
         ready, _, _ = select.select(list(workers), [], [])
         for fd in ready:
-            pid, share, partial = workers[fd]
+            pid, partial = workers[fd]
             chunk = os.read(fd, 1 << 20)
-            if not chunk:
+            if not chunk:  # (a line cut short by a dying worker is dropped: its file is redone below)
                 os.close(fd)
                 os.waitpid(pid, 0)
                 del workers[fd]
-                for i in share[position[fd] :]:  # a worker that died: parse its rest here
-                    done[i] = _line(paths[i], court, parse_page)
                 continue
             *lines, rest = chunk.split(b"\n")
             if lines:
                 lines[0] = b"".join(partial) + lines[0]
                 partial.clear()
                 for line in lines:
-                    done[share[position[fd]]] = line + b"\n"
-                    position[fd] += 1
+                    index, _, record = line.partition(b"\t")
+                    done[int(index)] = record + b"\n"
             if rest:
                 partial.append(rest)
         while next_out in done:
             yield done.pop(next_out)
             next_out += 1
-    while next_out in done:
-        yield done.pop(next_out)
-        next_out += 1
+    for i in range(next_out, batch[-1] + 1):  # files a worker took and died on, or left
+        yield done.pop(i) if i in done else _line(paths[i], court, parse_page)
+
+
+def _task_pipe(order: list[int]) -> int:
+    """The read end of a pipe holding the indices to parse, 4 bytes each, then closed.
+
+    The workers take the next index as each finishes a file, so a worker held up
+    (a big file, a busy core) does not leave the other idle. Written whole before
+    any worker starts: a batch's indices fit the pipe's buffer (64 KiB on Linux).
+    """
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"".join(i.to_bytes(4, "little") for i in order))
+    os.close(write_fd)
+    return read_fd
 
 
 def _fork_worker(
-    paths: list[str], share: list[int], court: str | None, parse_page: Callable[..., dict]
+    paths: list[str], tasks: int, court: str | None, parse_page: Callable[..., dict]
 ) -> tuple[int, int]:
-    """Start a process that writes the lines of ``share`` to a pipe; (read end, pid)."""
+    """Start a process that parses the files whose indices it reads from ``tasks``,
+    writing "index<TAB>line" to a pipe; (read end, pid). Reads of 4 bytes from a
+    pipe are whole and go to one reader, so no file is taken twice."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid:
@@ -157,8 +161,9 @@ def _fork_worker(
     try:
         os.close(read_fd)
         with os.fdopen(write_fd, "wb", buffering=1 << 16) as out:
-            for i in share:
-                out.write(_line(paths[i], court, parse_page))
+            while task := os.read(tasks, 4):
+                i = int.from_bytes(task, "little")
+                out.write(b"%d\t" % i + _line(paths[i], court, parse_page))
         status = 0
     finally:
         os._exit(status)  # never run the parent's cleanup (atexit, buffered stdout) here

@@ -8,7 +8,9 @@ the harvesting stack (Scrapy, Twisted, sqlite-utils, Datasette) at all.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,6 +23,8 @@ from golden_support import FIXTURES
 from harvester import parse_files as parse_files_module
 from harvester.parse_files import parse_files
 from harvester.parsers import parse_page
+from harvester.parsers import text as text_module
+from harvester.parsers.text import literal_matches, literal_search
 from harvester.process_map import ordered_map
 from harvester.store import reparse as reparse_module
 from harvester.store.connection import open_db
@@ -131,6 +135,50 @@ def test_parse_command_does_not_import_the_harvesting_stack() -> None:
     heavy = {"scrapy", "twisted", "sqlite_utils", "datasette", "apscheduler", "pyarrow", "duckdb"}
     assert not loaded & heavy
     assert "harvester.parsers.appellate" not in loaded  # a kind that was not met is not imported
+    # The document pages' byte tests run on every docket; their parsers need not load.
+    assert not loaded & {f"harvester.parsers.{m}" for m in ("attachment_page", "confirmation_page", "free_opinion_report")}
+
+
+def test_a_slow_file_does_not_hold_up_the_others(monkeypatch) -> None:
+    """The workers take files one at a time: while one is stuck on a file, the other
+    takes every file left (a split fixed in advance would leave half of them waiting)."""
+    monkeypatch.setattr(parse_files_module, "_MIN_PARALLEL_BYTES", 0)
+    paths = [p for p in PAGES if os.path.exists(p)]
+    slow = max(paths, key=os.path.getsize)  # taken first: biggest first
+
+    def pid_of_parser(data: bytes, court_id: str | None = None) -> dict:
+        if data == Path(slow).read_bytes():
+            time.sleep(1.5)
+        return {"pid": os.getpid()}
+
+    lines = [json.loads(line) for line in parse_files(paths, None, pid_of_parser, jobs=2)]
+    slow_pid = lines[paths.index(slow)]["pid"]
+    assert sum(line["pid"] == slow_pid for line in lines) == 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefix"),
+    [
+        (rb"ecf\.([a-z0-9]{2,6})\.uscourts\.gov", b"ecf."),
+        (rb"<form[^>]*name\s*=\s*[\"']?view_multi_docs\b", b"<form"),
+        (rb"&#0?[1-8](?![0-9])", b"&#"),
+        (rb"<t(?:d|r)", b"<t"),
+        (rb"aa", b"aa"),  # matches that could overlap: finditer's are disjoint
+    ],
+)
+def test_literal_search_finds_what_the_regex_finds(pattern: bytes, prefix: bytes) -> None:
+    compiled = re.compile(pattern)
+    pages = [Path(p).read_bytes().lower() for p in PAGES if os.path.exists(p)] + [b"aaaaa", b"a&#1&#9aa", b""]
+    for data in pages:
+        expected = [m.span() for m in compiled.finditer(data)]
+        assert [m.span() for m in literal_matches(compiled, prefix, data)] == expected
+        first = literal_search(compiled, prefix, data)
+        assert (first.span() if first else None) == (expected[0] if expected else None)
+
+
+def test_ragged_ends_are_the_marks_and_every_white_space() -> None:
+    white = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(text_module._RAGGED) == set("-\u2013_/;,") | white
 
 
 def test_workers_end_when_their_parent_is_killed() -> None:

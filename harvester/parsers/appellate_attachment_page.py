@@ -22,25 +22,16 @@ from .attachment_page import cells_after_link, document_rows
 from .court import court_from_text, is_appellate
 from .doc_links import pacer_doc_id
 from .html_tree import build_tree, text_of
+from .page_markers import APPELLATE_ATTACHMENT_MARKER, looks_like_appellate_attachment_page
 from .text import clean_value, decode_html_utf8
 
 __all__ = ["parse", "looks_like_appellate_attachment_page"]
 
-_MARKER = re.compile(rb"(?i)Documents?\s+(?:are|is)\s+attached\s+to\s+this\s+filing")
 # Document links: /docs1/<id>, and /docs4/<id> for bankruptcy appeals.
 _DOCS_LINK = re.compile(r"/docs\d+/")
-_DOCS_LINK_BYTES = re.compile(rb"/docs\d+/")
 _SUM_DOC = re.compile(r"sumDocSelected\(\s*this\s*,\s*(\d+)\s*,\s*(\d+)")
 _CASE_ID = re.compile(r"(?i)[?&]caseId=(\d+)")
 _SEQ_NO = re.compile(r"(?i)[?&]d=(\d+)&outputForm")
-
-
-def looks_like_appellate_attachment_page(data: bytes) -> bool:
-    """Whether ``data`` is an appellate attachment page (cheap byte test)."""
-    # The literal test first: dockets are megabytes, and this runs on every page.
-    if b"attached to this filing" not in data and b"ATTACHED TO THIS FILING" not in data:
-        return False
-    return bool(_MARKER.search(data)) and bool(_DOCS_LINK_BYTES.search(data))
 
 
 def _selection_counts(row: etree._Element) -> tuple[int | None, int | None]:
@@ -84,7 +75,7 @@ def _document(row: etree._Element) -> dict:
 def parse(data: bytes, court_id: str | None = None) -> dict:
     """Parse an appellate attachment page into the main document's id and ``attachments``."""
     text, utf8 = decode_html_utf8(data)
-    if not _MARKER.search(utf8):
+    if not APPELLATE_ATTACHMENT_MARKER.search(utf8):
         raise ParseError("not an appellate attachment page: no 'attached to this filing' heading")
     try:
         root = build_tree(utf8)

@@ -25,23 +25,16 @@ from .court import court_from_text, court_from_title, is_bankruptcy
 from .doc_links import case_id_and_seq_no, pacer_doc_id
 from .docket_attachments import pages_in_cells
 from .html_tree import build_tree, text_of
+from .page_markers import SELECTION_MENU_MARKER, looks_like_attachment_page
 from .text import clean_value, decode_html_utf8, strip_control_chars
 
 __all__ = ["parse", "looks_like_attachment_page", "document_rows", "cells_after_link"]
 
-# Case-sensitive: a literal prefix keeps the scan of a large page fast.
-_MARKER = re.compile(rb"Document\s+Selection\s+Menu")
 _CHECKBOX_NAME = re.compile(r"^document_(\d*)_(\d+)$")
 _CASE_ID_IN_URL = re.compile(r"(?i)[?&]caseid=(\d+)")
 _SEQ_IN_URL = re.compile(r"(?i)[?&]arr_de_seq_nums=(\d+)")
 _PAGES_OR_SIZE = re.compile(r"(?i)^(?:\d+\s+pages?|[\d.,]+\s*(?:[kmg]?b|bytes))$")
 _MAIN_LABEL = re.compile(r"Document\s+Number|Main\s+Document")
-
-
-def looks_like_attachment_page(data: bytes) -> bool:
-    """Whether ``data`` is a Document Selection Menu (cheap byte test)."""
-    # The literal test first: dockets are megabytes, and this runs on every page.
-    return b"Selection" in data and bool(_MARKER.search(data))
 
 
 def document_rows(root: etree._Element) -> list[etree._Element]:
@@ -186,7 +179,7 @@ def _court(text: str, court_id: str | None) -> str | None:
 def parse(data: bytes, court_id: str | None = None) -> dict:
     """Parse a Document Selection Menu into the main document's fields and ``attachments``."""
     text, utf8 = decode_html_utf8(data)
-    if not _MARKER.search(utf8):
+    if not SELECTION_MENU_MARKER.search(utf8):
         raise ParseError("not an attachment page: no Document Selection Menu")
     try:
         root = build_tree(utf8)

@@ -26,29 +26,18 @@ from ..errors import ParseError
 from .court import court_from_text
 from .doc_links import go_dls_args, pacer_doc_id
 from .html_tree import build_tree
+from .page_markers import looks_like_confirmation_page
 from .receipt import receipt_value
 from .text import clean_string, decode_html, to_utf8
 
 __all__ = ["parse", "looks_like_confirmation_page"]
 
-_APPELLATE_MARKER = re.compile(rb"(?i)<title>\s*Download\s+Confirmation\s*</title>|Accept\s+Charges\s+and\s+Retrieve")
-_DISTRICT_MARKER = re.compile(rb"(?i)To\s+accept\s+charges\s+shown\s+below,\s+click\s+on\s+the\s+'View\s+Document'\s+button")
-_RECEIPT = re.compile(rb"(?i)Transaction\s+Receipt")
 # "Document: PDF Document (Case: 12-2209, Document: 00116475093)"
 _HEADING = re.compile(r"(?i)Document:\s*[^(<]*\(\s*Case:\s*([^,)<]*),\s*Document:\s*([^)<]*)\)")
 _NUMERIC_STAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})")
 _CTIME_STAMP = re.compile(r"\b[A-Z][a-z]{2}\s+([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})\b")
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 _TAG = re.compile(r"<[^>]*>")
-
-
-def looks_like_confirmation_page(data: bytes) -> bool:
-    """Whether ``data`` is a document download confirmation (cheap byte test)."""
-    # The literal test first: dockets are megabytes, and this runs on every page.
-    if b"harges" not in data:
-        return False
-    marked = _APPELLATE_MARKER.search(data) or _DISTRICT_MARKER.search(data)
-    return bool(marked) and bool(_RECEIPT.search(data))
 
 
 def _stamp(text: str) -> str | None:

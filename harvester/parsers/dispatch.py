@@ -22,8 +22,10 @@ import re
 from typing import Any, Callable
 
 from ..errors import ParseError
+from . import page_markers
 from .acms_json import acms_kind
 from .login import is_login_page
+from .text import literal_search
 
 __all__ = ["KINDS", "detect_kind", "parse_page"]
 
@@ -57,15 +59,16 @@ _PARSERS: dict[str, str] = {
 }
 
 # Pages about documents rather than cases, each recognised by its own heading
-# (kind, module, byte test in that module). Tried after the other HTML kinds, before "docket".
-_DOCUMENT_PAGES: tuple[tuple[str, str, str], ...] = (
-    ("appellate_attachment_page", "appellate_attachment_page", "looks_like_appellate_attachment_page"),
-    ("attachment_page", "attachment_page", "looks_like_attachment_page"),
-    ("confirmation_page", "confirmation_page", "looks_like_confirmation_page"),
-    ("free_opinion_report", "free_opinion_report", "looks_like_free_opinion_report"),
+# (kind and module, byte test). Tried after the other HTML kinds, before "docket".
+# The tests live in page_markers, so that a docket does not load these parsers.
+_DOCUMENT_PAGES: tuple[tuple[str, Callable[[bytes], bool]], ...] = (
+    ("appellate_attachment_page", page_markers.looks_like_appellate_attachment_page),
+    ("attachment_page", page_markers.looks_like_attachment_page),
+    ("confirmation_page", page_markers.looks_like_confirmation_page),
+    ("free_opinion_report", page_markers.looks_like_free_opinion_report),
 )
-KINDS += tuple(kind for kind, _, _ in _DOCUMENT_PAGES)
-_PARSERS.update((kind, module) for kind, module, _ in _DOCUMENT_PAGES)
+KINDS += tuple(kind for kind, _ in _DOCUMENT_PAGES)
+_PARSERS.update((kind, kind) for kind, _ in _DOCUMENT_PAGES)
 
 
 def _module(name: str) -> Any:
@@ -106,31 +109,40 @@ def _json_kind(data: bytes) -> str:
 
 def detect_kind(data: bytes) -> str:
     """Name the kind of page ``data`` is, from cheap byte-level markers."""
+    return _detect(data)[0]
+
+
+def _detect(data: bytes) -> tuple[str, bytes | None]:
+    """(kind, the page lower-cased when it was needed): the docket parser reuses it."""
     if not data or data.isspace() or _is_binary(data):
-        return "unknown"
+        return "unknown", None
     start = _start(data)
     if start[:1] in (b"{", b"["):
-        return _json_kind(data)
+        return _json_kind(data), None
     lowered = start[:512].lower()
     if lowered.startswith(b"<rss") or b"<rss" in data[:2048].lower():
-        return "rss"
+        return "rss", None
     if lowered.startswith(b"<request"):
-        return "case_numbers"
-    if is_login_page(data):
-        return "login_page"
+        return "case_numbers", None
     page_lower = data.lower()
+    if is_login_page(data, page_lower):
+        return "login_page", None
+    return _html_kind(data, page_lower), page_lower
+
+
+def _html_kind(data: bytes, page_lower: bytes) -> str:
     if not _HTML.search(page_lower):
         return "unknown"
     if any(marker in data for marker in _APPELLATE):
         return "appellate_docket"
-    if b"claims" in page_lower and _CLAIMS.search(page_lower):
+    if b"claims" in page_lower and literal_search(_CLAIMS, b"<h2", page_lower):
         return "claims_register"
     if b"No claims found" in data and b"Claims Register" in data:
         return "claims_register"
-    if _QUERY_MENU.search(page_lower) and any(p.search(page_lower) for p in _CASE_SUMMARY):
+    if literal_search(_QUERY_MENU, b"qry", page_lower) and any(p.search(page_lower) for p in _CASE_SUMMARY):
         return "case_query"
-    for kind, module, test in _DOCUMENT_PAGES:
-        if getattr(_module(module), test)(data):
+    for kind, test in _DOCUMENT_PAGES:
+        if test(data):
             return kind
     return "docket"
 
@@ -152,13 +164,18 @@ def _describe(data: bytes) -> str:
 
 def parse_page(data: bytes, court_id: str | None = None) -> dict:
     """Parse one page of any supported kind into a record with a ``kind`` key."""
-    kind = detect_kind(data)
+    kind, page_lower = _detect(data)
     if kind == "unknown":
         raise ParseError(_describe(data), kind="unknown")
     if kind == "login_page":
         raise ParseError("PACER login page: the session was not logged in", kind="login_page")
     try:
-        record = _parser(kind)(data, court_id)
+        if kind == "docket":  # the biggest pages: hand over the lower-cased copy made above,
+            handed = [page_lower]  # not keeping it here while the parser builds its tree
+            del page_lower
+            record = _module("docket_report").parse_page(data, court_id, lowered=handed.pop())
+        else:
+            record = _parser(kind)(data, court_id)
     except ParseError as exc:
         if not hasattr(exc, "kind"):
             # The docket parser rejects exactly the pages that are not dockets.

@@ -183,14 +183,14 @@ def docket_number(root: etree._Element, bankruptcy: bool) -> tuple[str | None, d
     """The docket number from the page heading, and its parts (office, type, judges)."""
     if bankruptcy:
         nodes = [f for c in root.iter("center") for f in c.iter("font")]
-        patterns = (_DN_DISTRICT, _DN_BANKRUPTCY)
+        patterns = ((_DN_DISTRICT, "-"), (_DN_BANKRUPTCY, "-"))
     else:
         nodes = list(root.iter("h3"))
-        patterns = (_DN_DISTRICT, _DN_MDL)
+        patterns = ((_DN_DISTRICT, "-"), (_DN_MDL, "MDL No"))
     texts = [text_of(n) for n in dict.fromkeys(nodes)]
-    for pattern in patterns:
+    for pattern, needed in patterns:  # (the literal every match holds spares the regex most texts)
         for text in texts:
-            m = pattern.search(text)
+            m = pattern.search(text) if needed in text else None
             if m:
                 return m.group(1), _split_docket_number(text, bankruptcy)
     return None, dict.fromkeys(_DN_PART_NAMES)

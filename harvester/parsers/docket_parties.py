@@ -185,25 +185,25 @@ def _attorney(bold: etree._Element) -> dict:
     with nothing at all after it is not an attorney (returns {}).
     """
     roles: list[str] = []
-    attorney: dict[str, str | list[str]] = {"name": " ".join(text_of(bold).split()), "roles": roles, "contact": ""}
     contact: list[str] = []
-    nodes = _following(bold)
-    node = next(nodes, None)
-    while node is not None:
-        nxt = next(nodes, None)
+    first = True
+    for node in _following(bold):
         if isinstance(node, str):
             line = " ".join(node.split())
             if line:
                 contact.append(line + "\n")
-        elif node.tag == "i":
-            role = text_of(node).strip()
-            if not role.lower().startswith(("bar status", "designation")):
-                roles.append(role)
-        if nxt is None or (not isinstance(nxt, str) and nxt.tag == "b"):
-            attorney["contact"] = "".join(contact)
-            return attorney
-        node = nxt
-    return {}
+        else:
+            tag = node.tag
+            if tag == "b" and not first:  # the next attorney (a bold right after the name is not)
+                break
+            if tag == "i":
+                role = text_of(node).strip()
+                if not role.lower().startswith(("bar status", "designation")):
+                    roles.append(role)
+        first = False
+    if first:
+        return {}
+    return {"name": " ".join(text_of(bold).split()), "roles": roles, "contact": "".join(contact)}
 
 
 def _attorneys(cell: etree._Element) -> list[dict]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -35,8 +36,8 @@ from .docket_meta import (
     read_metadata,
 )
 from .docket_parties import add_criminal_data, parse_parties, party_rows
-from .html_tree import build_tree, words
-from .text import to_utf8
+from .html_tree import build_tree, text_holders, words
+from .text import literal_search, to_utf8
 
 __all__ = ["parse", "parse_page", "STREAM_ABOVE"]
 
@@ -62,9 +63,10 @@ def _court_from_page(lower: bytes, bankruptcy_hint: bool) -> str | None:
     return None
 
 
-def _headings(root: etree._Element) -> list[str]:
-    """Texts of the page headings, lines (<br>) separated by spaces."""
-    return [" ".join(words(el)) for el in root.iter("center", "h3", "h2")]
+def _headings(root: etree._Element) -> Iterator[str]:
+    """Texts of the page headings, lines (<br>) separated by spaces, each read when
+    asked for (a bankruptcy docket says so in its first heading)."""
+    return (" ".join(words(el)) for el in root.iter("center", "h3", "h2"))
 
 
 def _court_from_headings(headings: list[str], bankruptcy: bool) -> str | None:
@@ -77,11 +79,16 @@ def _court_from_headings(headings: list[str], bankruptcy: bool) -> str | None:
     return None
 
 
-def _is_bankruptcy(headings: list[str], court_id: str | None) -> bool:
-    """Bankruptcy when the heading says so; failing a heading, by the court id."""
-    if any(_BANKRUPTCY_HEADING.search(h) for h in headings):
-        return True
-    if any("district court" in h.lower() or "docket for case" in h.lower() for h in headings):
+def _is_bankruptcy(headings: Iterator[str], read: list[str], court_id: str | None) -> bool:
+    """Bankruptcy when the heading says so; failing a heading, by the court id.
+
+    The headings read are added to ``read`` (the rest stay in ``headings``).
+    """
+    for heading in headings:
+        read.append(heading)
+        if _BANKRUPTCY_HEADING.search(heading):
+            return True
+    if any("district court" in h.lower() or "docket for case" in h.lower() for h in read):
         return False
     return bool(court_id and court_id.endswith("b"))
 
@@ -90,7 +97,7 @@ def _is_adversary(root: etree._Element, page: bytes) -> bool:
     """Any text node mentioning "Adversary Proceeding" (the reference's test)."""
     if b"Adversary Proceeding" not in page:
         return False
-    return bool(root.xpath('//text()[contains(., "Adversary Proceeding")]'))
+    return next(text_holders(root, ("Adversary Proceeding",), 1), None) is not None
 
 
 def _all_text(root: etree._Element) -> list[str]:
@@ -100,11 +107,11 @@ def _all_text(root: etree._Element) -> list[str]:
 class _PageFacts:
     """What the raw page says before any tree exists (cheap byte-level searches)."""
 
-    def __init__(self, page: bytes) -> None:
-        lower = page.lower()
+    def __init__(self, page: bytes, lower: bytes) -> None:
         self.not_docket = not_docket.reason_lower(lower)
         self.court = _court_from_page(lower, b"bankruptcy" in lower[:20000])
-        self.multi_doc = _MULTI_DOC_FORM.search(lower) is not None
+        self.closing_br = b"</br" in lower
+        self.multi_doc = literal_search(_MULTI_DOC_FORM, b"<form", lower) is not None
         self.judge_labels = {label for label in JUDGE_LABELS if label.encode() in lower}
 
 
@@ -113,18 +120,24 @@ def parse(data: bytes, court_id: str | None = None) -> dict:
     return parse_page(data, court_id)
 
 
-def parse_page(data: bytes, court_id: str | None = None, *, stream_rows: bool | None = None) -> dict:
+def parse_page(
+    data: bytes, court_id: str | None = None, *, stream_rows: bool | None = None, lowered: bytes | None = None
+) -> dict:
     """:func:`parse`; ``stream_rows`` forces the row streaming on or off (by default
-    pages of STREAM_ABOVE bytes or more are streamed; tests compare both ways)."""
+    pages of STREAM_ABOVE bytes or more are streamed; tests compare both ways).
+    ``lowered`` is ``data.lower()`` when the caller has it already (the dispatcher)."""
     page = data.encode("utf-8") if isinstance(data, str) else to_utf8(data)
-    facts = _PageFacts(page)
+    if lowered is None or page is not data:  # (a re-encoded page needs its own copy)
+        lowered = page.lower()
+    facts = _PageFacts(page, lowered)
+    lowered = None  # (as big as the page: not kept while the tree grows)
     if facts.not_docket:
         raise ParseError(f"not a docket report: {facts.not_docket}")
     if stream_rows is None:
         stream_rows = len(page) >= STREAM_ABOVE
     digest = EntryRowDigest(facts.multi_doc) if stream_rows else None
     try:
-        root = build_tree(page, digest)
+        root = build_tree(page, digest, facts.closing_br)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"not a docket report: unreadable HTML ({exc})") from None
     return _record(root, page, facts, court_id, digest)
@@ -135,8 +148,9 @@ def _record(
 ) -> dict:
     """The docket record from the parsed tree (``digest`` holds rows emptied while parsing)."""
     headings = _headings(root)
-    bankruptcy = _is_bankruptcy(headings, facts.court)
-    court = facts.court or _court_from_headings(headings, bankruptcy) or court_id
+    read: list[str] = []
+    bankruptcy = _is_bankruptcy(headings, read, facts.court)
+    court = facts.court or _court_from_headings([*read, *headings], bankruptcy) or court_id
     adversary = _is_adversary(root, page)
     lines = header_lines(root, page)
     rows = entry_rows(root, page)

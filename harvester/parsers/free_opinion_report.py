@@ -29,11 +29,11 @@ from .court import court_from_text, court_from_title, is_bankruptcy
 from .doc_links import case_id_and_seq_no, pacer_doc_id
 from .docket_number import docket_number_parts, empty_parts, find_docket_number
 from .html_tree import build_tree, direct_rows, text_of
+from .page_markers import OPINIONS_REPORT_MARKER, looks_like_free_opinion_report
 from .text import decode_html_utf8, parse_date
 
 __all__ = ["parse", "reported_total", "looks_like_free_opinion_report"]
 
-_MARKER = re.compile(rb"(?i)<h2[^>]*>\s*Written\s+Opinions\s+Report\s*</h2>")
 _TOTAL = re.compile(r"(?i)Total\s+number\s+of\s+opinions\s+reported\s*:?\s*(?:<[^>]*>\s*)*(\d[\d,]*)")
 _CASE_ID = re.compile(r"\?(\d+)")
 # Column names as the header row spells them, by the field they hold.
@@ -45,12 +45,6 @@ _COLUMNS = {
     "notes": re.compile(r"(?i)notes"),
 }
 _NOTE_LABELS = {"nature_of_suit": re.compile(r"(?i)^NOS\b"), "cause": re.compile(r"(?i)^Cause\b")}
-
-
-def looks_like_free_opinion_report(data: bytes) -> bool:
-    """Whether ``data`` is a Written Opinions report (cheap byte test)."""
-    # The literal test first: dockets are megabytes, and this runs on every page.
-    return b"Opinions" in data and bool(_MARKER.search(data))
 
 
 def reported_total(data: bytes) -> int | None:
@@ -159,7 +153,7 @@ def _opinion(cells: list[etree._Element], columns: dict[str, int], previous: dic
 def parse(data: bytes, court_id: str | None = None) -> dict:
     """Parse a Written Opinions report into ``{"court_id", "reported_total", "dockets"}``."""
     text, utf8 = decode_html_utf8(data)
-    if not _MARKER.search(utf8):
+    if not OPINIONS_REPORT_MARKER.search(utf8):
         raise ParseError("not a Written Opinions report: no 'Written Opinions Report' heading")
     try:
         root = build_tree(utf8)

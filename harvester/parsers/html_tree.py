@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
+from .text import literal_search
+
 __all__ = [
     "build_tree",
     "clean_html_bytes",
@@ -42,6 +44,7 @@ _PARSER_OPTIONS = dict(
 _PARSER = etree.HTMLParser(**_PARSER_OPTIONS)
 _CHUNK = 1 << 16  # libxml2 pushes slower with bigger chunks (1 MB: ~2.5x)
 _CLOSING_BR = re.compile(rb"</br\s*>", re.I)
+_CLOSING_BR_START = re.compile(rb"</[bB][rR]")  # (one scan with a literal prefix: fast)
 _CDATA = re.compile(rb"<!\[CDATA\[|\]\]>")
 _XML_DECL = re.compile(rb"^\s*<\?xml\s+.*?\?>")
 # Characters XML forbids (as UTF-8 bytes) and character references to them.
@@ -61,38 +64,44 @@ _KEPT_TAGS = frozenset(
 _LINE_BREAK = "\x00"  # cannot occur in page text: build_tree removes control characters
 
 
-def clean_html_bytes(utf8: bytes) -> bytes:
+def clean_html_bytes(utf8: bytes, closing_br: bool | None = None) -> bytes:
     """Remove what XML forbids and what trips the HTML parser, working on UTF-8 bytes.
 
     (UTF-8 never uses bytes below 0x20 inside a multi-byte character, so the
     control characters can be deleted bytewise.) Returns ``utf8`` itself when
-    nothing needs changing, so a large page is not copied.
+    nothing needs changing, so a large page is not copied. ``closing_br``: whether
+    the page holds ``</br`` in any case, when the caller knows it already.
     """
     data = utf8.translate(None, _CONTROL_BYTES)
     if len(data) == len(utf8):
         data = utf8
-    if b"&#" in data and _BAD_CHAR_REFS.search(data):
+    if literal_search(_BAD_CHAR_REFS, b"&#", data):
         data = _BAD_CHAR_REFS.sub(b"", data)
-    for bad in _NONCHARACTERS:
-        if bad in data:
-            data = data.replace(bad, b"")
+    if not data.isascii():  # (a quick test that spares most pages two scans)
+        for bad in _NONCHARACTERS:
+            if bad in data:
+                data = data.replace(bad, b"")
     if b"<![CDATA[" in data:
         data = _CDATA.sub(b"", data)
     if _XML_DECL.match(data):  # (anchored: no copy of the page to find out)
         data = _XML_DECL.sub(b"", data, count=1)
-    if b"</br" in data or b"</BR" in data or b"</Br" in data or b"</bR" in data:
+    if closing_br is None:
+        closing_br = _CLOSING_BR_START.search(data) is not None
+    if closing_br:
         data = _CLOSING_BR.sub(b"<br>", data)
     return data
 
 
-def build_tree(utf8: bytes, on_row: Callable[[etree._Element], None] | None = None) -> etree._Element:
+def build_tree(
+    utf8: bytes, on_row: Callable[[etree._Element], None] | None = None, closing_br: bool | None = None
+) -> etree._Element:
     """Parse a page's UTF-8 bytes into an lxml tree without scripts and styles.
 
     With ``on_row`` the page is parsed incrementally and ``on_row`` is called
     with each ``<tr>`` as soon as it is complete (it may empty the row, to keep
-    the tree of a huge page small).
+    the tree of a huge page small). ``closing_br``: see :func:`clean_html_bytes`.
     """
-    data = clean_html_bytes(utf8)
+    data = clean_html_bytes(utf8, closing_br)
     if not data or data.isspace():
         raise ValueError("empty document")
     if on_row is None:
@@ -177,6 +186,8 @@ def br_lines(el: etree._Element) -> list[str]:
 
 def words(el: etree._Element) -> list[str]:
     """All words of ``el``, with ``<br>`` and tag boundaries separating words."""
+    if len(el) == 0:  # (a leaf, like most number cells: its one text node)
+        return (el.text or "").replace(_LINE_BREAK, " ").split()
     return " ".join(text_nodes(el)).replace(_LINE_BREAK, " ").split()
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from .text import literal_search
+
 __all__ = ["reason", "reason_lower"]
 
 
@@ -93,7 +95,7 @@ _MESSAGES: list[tuple[bytes, re.Pattern[bytes], str]] = [
 # Pages that look like dockets but must not be stored: text-format reports, and
 # pages a browser extension rewrote (the "Drumpf" extension even changes names).
 _NOT_AS_SERVED: list[tuple[bytes, re.Pattern[bytes], str]] = [
-    (b"", re.compile(rb"format:\s+text"), "docket in text format, not HTML"),
+    (b"format:", re.compile(rb"format:\s+text"), "docket in text format, not HTML"),
     (b"metamask", re.compile(rb"metamask.*web3"), "page altered by a browser extension (MetaMask)"),
     (
         b"cloudmask",
@@ -111,7 +113,10 @@ _QUERY_FORM = re.compile(rb"name\s*=\s*[\"']?(?:all_case_ids|date_range_type|doc
 
 def _first_match(lower: bytes, checks: list[tuple[bytes, re.Pattern[bytes], str]]) -> str | None:
     for keyword, pattern, why in checks:
-        if keyword in lower and pattern.search(lower):
+        if pattern.pattern.startswith(keyword):  # the regex runs only where the keyword is
+            if literal_search(pattern, keyword, lower):
+                return why
+        elif keyword in lower and pattern.search(lower):
             return why
     return None
 

@@ -11,6 +11,10 @@ Public API (stable; other parsers import it):
   leftovers, smart quotes, ``*``/``#``, and ragged punctuation at the ends.
 - :func:`parse_date` the first date in a string as ISO ``YYYY-MM-DD``, or None.
 - :func:`strip_control_chars` drop characters (and references) XML forbids.
+- :func:`literal_search` / :func:`literal_matches` ``pattern.search`` /
+  ``finditer`` over a big page, for a pattern whose matches all start with a
+  given literal: ``bytes.find`` gets to each candidate several times faster than
+  the regex engine's own scan.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import codecs
 import datetime as _dt
 import functools
 import re
+from collections.abc import Iterator
 
 __all__ = [
     "decode_html",
@@ -28,6 +33,8 @@ __all__ = [
     "clean_string",
     "parse_date",
     "strip_control_chars",
+    "literal_search",
+    "literal_matches",
 ]
 
 
@@ -73,6 +80,24 @@ def to_utf8(data: bytes) -> bytes:
     return decode_html_utf8(data)[1]
 
 
+def literal_matches(pattern: re.Pattern[bytes], prefix: bytes, data: bytes) -> Iterator[re.Match[bytes]]:
+    """``pattern.finditer(data)`` for a pattern (no look-behind, no ``^``) whose every
+    match starts with ``prefix``; the regex only runs where ``prefix`` occurs."""
+    at = data.find(prefix)
+    while at >= 0:
+        m = pattern.match(data, at)
+        if m is None:
+            at = data.find(prefix, at + 1)
+        else:
+            yield m
+            at = data.find(prefix, max(m.end(), at + 1))
+
+
+def literal_search(pattern: re.Pattern[bytes], prefix: bytes, data: bytes) -> re.Match[bytes] | None:
+    """``pattern.search(data)`` for a pattern as in :func:`literal_matches`."""
+    return next(literal_matches(pattern, prefix, data), None)
+
+
 def strip_control_chars(text: str) -> str:
     """Remove characters (and character references) that are not valid in XML."""
     if "&#" in text:
@@ -80,15 +105,11 @@ def strip_control_chars(text: str) -> str:
     return _CONTROL_CHARS.sub("", text)
 
 
-_SPACE_BEFORE_COMMA = re.compile(r"\s+,")
-
-
 def clean_value(text: str) -> str:
     """Squash white space and remove white space before commas."""
-    text = " ".join(text.split())
-    if " ," in text:
-        text = _SPACE_BEFORE_COMMA.sub(",", text)
-    return text
+    # Once squashed, the only white space left is single spaces (split and join
+    # know the same white space as the regex engine): a plain replace does it.
+    return " ".join(text.split()).replace(" ,", ",")
 
 
 _HTML_LEFTOVERS = (
@@ -107,7 +128,12 @@ _HTML_LEFTOVERS = (
     ("#", ""),
 )
 # What clean_string trims from the ends: these marks and every kind of white space.
-_RAGGED = "-\u2013_/;," + "".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace())
+# (Spelled out: working it out from str.isspace at every start cost a millisecond.)
+_RAGGED = (
+    "-\u2013_/;,"
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def clean_string(text: str) -> str:
