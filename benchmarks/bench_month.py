@@ -68,7 +68,7 @@ def _toml(value) -> str:
 
 
 def write_config(path: Path, sandbox: Sandbox, scenario: MonthScenario, watched: list[str], budget: dict | None,
-                 rate: dict | None = None) -> None:  # fmt: skip
+                 rate: dict | None = None, watch: dict | None = None) -> None:  # fmt: skip
     """The harvester config: sandbox endpoints, the watch list, fast rates, and a budget or the defaults."""
     cfg = sandbox.config
     by_key = {"/".join(scenario.case_key(c)): c for c in scenario.cases}
@@ -82,7 +82,7 @@ def write_config(path: Path, sandbox: Sandbox, scenario: MonthScenario, watched:
             table.setdefault("pacer_case_ids", []).append(case.pacer_case_id)
     work = path.parent
     sections = {
-        "watch": {"courts": sorted(tables)},
+        "watch": {"courts": sorted(tables), **(watch or {})},
         "endpoints": {
             "login_url": cfg["login_url"], "logout_url": cfg["logout_url"], "court_lookup_url": cfg["court_lookup_url"],
             "court_url": cfg["court_url_template"], "ca_bundle": cfg["ca_bundle"], "clock_url": cfg["clock_url"],
@@ -133,10 +133,11 @@ def _ledger_pages(db_path: Path) -> int | None:
 
 
 def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, timeout: float = 1800.0,
-              rate: dict | None = None, log=print) -> dict:  # fmt: skip
+              rate: dict | None = None, watch: dict | None = None, log=print) -> dict:  # fmt: skip
     """Run the nightly harvest every night of ``scenario``; return the figures (see the module docstring).
 
-    ``budget`` None keeps the shipped [budget] defaults; ``rate`` adds [rate] keys (tests: quick retries).
+    ``budget`` None keeps the shipped [budget] defaults; ``rate`` adds [rate] keys (tests: quick retries);
+    ``watch`` adds [watch] keys (a trade-off study: refresh_days).
     """
     nights = scenario.settings.nights
     watch = scenario.initial_watch()
@@ -154,7 +155,7 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
             start = scenario.night_start(night)
             sandbox.to_night(night)
             watched = [k for k, n in watch.items() if n <= night]
-            write_config(config, sandbox, scenario, watched, budget, rate)
+            write_config(config, sandbox, scenario, watched, budget, rate, watch)
             mark = len(sandbox.request_log.records())
             began = time.monotonic()
             result = subprocess.run([sys.executable, "-m", "harvester.cli", "run", "--config", str(config)], cwd=workdir,
@@ -258,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budgets", default="defaults,generous", help="which runs: defaults, generous or both")
     parser.add_argument("--workdir", default=None, help="keep databases and logs here (default: a temporary directory)")
     parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
+    parser.add_argument("--refresh-days", type=int, default=None,
+                        help="set [watch] refresh_days (default: the shipped value) to study staleness against cost")
     args = parser.parse_args(argv)
     try:
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -282,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         for label in chosen:
             budget = budgets[label]
             print(f"  {label} budget:", flush=True)
-            result = run_month(scenario, root / f"seed{seed}-{label}", budget, log=lambda line: print(line, flush=True))
+            watch = {"refresh_days": args.refresh_days} if args.refresh_days is not None else None
+            result = run_month(scenario, root / f"seed{seed}-{label}", budget, watch=watch,
+                               log=lambda line: print(line, flush=True))  # fmt: skip
             results[label][seed] = result
             print("\n".join(report(label, result)), flush=True)
     print("medians over seeds " + ",".join(map(str, seeds)) + ":")
