@@ -19,6 +19,7 @@ from db_support import (
 )
 
 from harvester.errors import ParseError
+from harvester.parsers import parse_page
 from harvester.parsers.receipt import strip_login
 from harvester.store.cases import case_state, changed_cases
 from harvester.store.connection import open_db
@@ -158,19 +159,7 @@ def test_reparse_rewrites_rss_items_without_flagging_cases_again(db):
     assert table_dump(db, "rss_items") == before
 
 
-def _real_parse_page():
-    from harvester.parsers import parse_page
-
-    try:
-        parse_page(page("district", "cand_3"), court_id="cand")
-    except ParseError as exc:
-        if "no parser yet" in str(exc):
-            pytest.skip("the docket parsers are not wired into parse_page yet")
-    return parse_page
-
-
 def test_reparse_with_the_real_parsers_reproduces_what_was_stored(db):
-    parse_page = _real_parse_page()
     for kind, stem, court in DOCKET_FIXTURES:
         data = page(kind, stem)
         store_docket(db, court, stem, parse_page(data, court_id=court), raw=data)

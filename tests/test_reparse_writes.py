@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from db_support import DOCKET_FIXTURES, FIXTURES, page, table_dump
 
-from harvester.errors import ParseError
+from harvester.parsers import parse_page
 from harvester.store import reparse as reparse_module
 from harvester.store.connection import open_db, write_transaction
 from harvester.store.dockets import ArchivedReport, store_docket
@@ -34,21 +34,9 @@ FTS = ("cases_fts", "parties_fts", "attorneys_fts", "docket_entries_fts")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _parse_page():
-    from harvester.parsers import parse_page
-
-    try:
-        parse_page(page("district", "cand_3"), court_id="cand")
-    except ParseError as exc:
-        if "no parser yet" in str(exc):
-            pytest.skip("the docket parsers are not wired into parse_page yet")
-    return parse_page
-
-
 @pytest.fixture
 def harvested(tmp_path):
     """A database holding every fixture docket and one RSS feed, stored with the real parsers."""
-    parse_page = _parse_page()
     db = open_db(tmp_path / "pacer.db")
     for kind, stem, court in DOCKET_FIXTURES:
         data = page(kind, stem)
@@ -116,7 +104,6 @@ def test_a_changed_row_is_rewritten_in_place_and_only_it(harvested):
 def test_a_plan_is_not_written_over_a_case_that_changed_since_it_was_made(harvested):
     """A worker plans from its own connection; a harvest may store the case before this process writes."""
     db = harvested
-    parse_page = _parse_page()
     kind, stem, court = DOCKET_FIXTURES[3]
     page_id, fetched_at = db.execute("SELECT id, fetched_at FROM raw_pages WHERE pacer_case_id = ?", [stem]).fetchone()
     report = ArchivedReport(page_id, fetched_at, None, False, parse_page(page(kind, stem), court_id=court))
@@ -139,7 +126,7 @@ def test_a_workers_plan_over_a_case_changed_meanwhile_is_made_again_here(harvest
         "SELECT id, kind, court_id, pacer_case_id, fetched_at, run_id, incremental FROM raw_pages"
         " WHERE pacer_case_id = ?", [DOCKET_FIXTURES[0][1]]
     ).fetchall()  # fmt: skip
-    read = reparse_module._PageParser(db, _parse_page())
+    read = reparse_module._PageParser(db, parse_page)
     case = reparse_module._parsed_case(read, CaseReplayer(db), pages)  # as a worker makes it: a plan, no records
     assert case.plan is not None and all(parsed.record is None for parsed in case.parsed)
     with db.conn:  # a harvest stores the case before this process writes the plan
