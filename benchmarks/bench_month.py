@@ -133,11 +133,11 @@ def _ledger_pages(db_path: Path) -> int | None:
 
 
 def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, timeout: float = 1800.0,
-              rate: dict | None = None, watch: dict | None = None, log=print) -> dict:  # fmt: skip
+              rate: dict | None = None, watch_keys: dict | None = None, log=print) -> dict:  # fmt: skip
     """Run the nightly harvest every night of ``scenario``; return the figures (see the module docstring).
 
     ``budget`` None keeps the shipped [budget] defaults; ``rate`` adds [rate] keys (tests: quick retries);
-    ``watch`` adds [watch] keys (a trade-off study: refresh_days).
+    ``watch_keys`` adds [watch] keys (a trade-off study: refresh_days).
     """
     nights = scenario.settings.nights
     watch = scenario.initial_watch()
@@ -155,7 +155,7 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
             start = scenario.night_start(night)
             sandbox.to_night(night)
             watched = [k for k, n in watch.items() if n <= night]
-            write_config(config, sandbox, scenario, watched, budget, rate, watch)
+            write_config(config, sandbox, scenario, watched, budget, rate, watch_keys)
             mark = len(sandbox.request_log.records())
             began = time.monotonic()
             result = subprocess.run([sys.executable, "-m", "harvester.cli", "run", "--config", str(config)], cwd=workdir,
@@ -285,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         for label in chosen:
             budget = budgets[label]
             print(f"  {label} budget:", flush=True)
-            watch = {"refresh_days": args.refresh_days} if args.refresh_days is not None else None
-            result = run_month(scenario, root / f"seed{seed}-{label}", budget, watch=watch,
+            keys = {"refresh_days": args.refresh_days} if args.refresh_days is not None else None
+            result = run_month(scenario, root / f"seed{seed}-{label}", budget, watch_keys=keys,
                                log=lambda line: print(line, flush=True))  # fmt: skip
             results[label][seed] = result
             print("\n".join(report(label, result)), flush=True)
