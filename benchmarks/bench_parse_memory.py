@@ -161,7 +161,7 @@ def _reparse_in_child(db_path: Path) -> tuple[str, float, float, float]:
                                 stderr=subprocess.DEVNULL, text=True, cwd=ROOT)  # fmt: skip
         tree_peak = 0
         while proc.poll() is None:  # sampled: the workers' RSS is not in the command's ru_maxrss
-            tree_peak = max(tree_peak, _tree_rss(psutil, proc.pid))
+            tree_peak = max(tree_peak, process_rss(psutil, proc.pid)[1])
             time.sleep(0.1)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         out.seek(0)
@@ -171,20 +171,21 @@ def _reparse_in_child(db_path: Path) -> tuple[str, float, float, float]:
     return summary, time.perf_counter() - started, usage.ru_maxrss / 1024, tree_peak / 2**20
 
 
-def _tree_rss(psutil, pid: int) -> int:
-    """Bytes resident in the process and all its descendants now."""
+def process_rss(psutil, pid: int) -> tuple[int, int]:
+    """Bytes resident now in the process, and in it and all its descendants ((0, 0) once it is gone)."""
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
+        main = root.memory_info().rss
     except psutil.NoSuchProcess:
-        return 0
+        return 0, 0
     total = 0
     for p in procs:
         try:
             total += p.memory_info().rss
         except psutil.NoSuchProcess:
             pass
-    return total
+    return main, total
 
 
 def archive_main(sizes: list[int], corpus: Path) -> int:

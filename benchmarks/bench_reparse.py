@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_parse_memory import DEFAULT_CORPUS, REPARSE_LIMIT_MB, build_archive  # noqa: E402
+from bench_parse_memory import DEFAULT_CORPUS, REPARSE_LIMIT_MB, build_archive, process_rss  # noqa: E402
 
 _COMMAND = [sys.executable, "-c", "import sys; from harvester.cli import main; sys.argv[0] = 'harvester'; main()"]
 _MARK = " [older parser]"
@@ -87,7 +87,7 @@ def run_reparse(db_path: Path, jobs: int | None) -> dict:
                                 stderr=subprocess.DEVNULL, text=True, cwd=ROOT)  # fmt: skip
         main_peak = tree_peak = 0
         while proc.poll() is None:  # sampled: the workers' RSS is not in the command's ru_maxrss
-            main, tree = _rss(psutil, proc.pid)
+            main, tree = process_rss(psutil, proc.pid)
             main_peak, tree_peak = max(main_peak, main), max(tree_peak, tree)
             time.sleep(0.05)
         wall = time.perf_counter() - started
@@ -121,23 +121,6 @@ def _writes(db_path: Path) -> int:
     count = conn.execute("SELECT n FROM bench_row_writes").fetchone()[0]
     conn.close()
     return count
-
-
-def _rss(psutil, pid: int) -> tuple[int, int]:
-    """Bytes resident now in the process, and in it and all its descendants."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-        main = root.memory_info().rss
-    except psutil.NoSuchProcess:
-        return 0, 0
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return main, total
 
 
 def _speed(summary: str) -> float:

@@ -96,7 +96,7 @@ def _export_parquet(db: Any, out_dir: str | None, since_run: int | None, filtere
 @click.option("--db", "db_path", default="data/pacer.db", show_default=True, type=click.Path(dir_okay=False),
               help="Harvest database to rewrite.")  # fmt: skip
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes parsing while this one writes (default: one per core).")  # fmt: skip
+              help="Processes parsing each case and planning its rows while this one writes what differs (default: one per core).")  # fmt: skip
 def reparse(db_path: str, jobs: int | None) -> None:
     """Re-parse every archived page with the current parsers and rewrite the derived rows."""
     from harvester.parse_files import default_jobs
