@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -68,6 +68,13 @@ def test_nights_are_counted_in_the_windows_calendar():
     assert night_of(window, evening) == date(2026, 3, 3)
     assert night_of(window, CENTRAL.localize(datetime(2026, 3, 4, 2, 0))) == date(2026, 3, 3)  # after midnight
     assert night_of(window, CENTRAL.localize(datetime(2026, 3, 6, 19, 0, 1))) == date(2026, 3, 6)
+
+
+def test_the_harvests_cached_nights_agree_with_the_window(tmp_path):
+    now = CENTRAL.localize(datetime(2026, 3, 10, 19, 0))  # after the spring-forward night
+    harvest = _harvest(tmp_path, now)
+    moments = [now - timedelta(hours=h) for h in range(0, 24 * 70, 7)] + [now + timedelta(hours=h) for h in (1, 11, 30)]
+    assert [harvest.night(m) for m in moments] == [night_of(Window(WindowSpec()), m) for m in moments]
 
 
 def test_refresh_days_3_is_due_on_the_third_night_whatever_the_second(tmp_path):

@@ -10,6 +10,7 @@ or a kill simply leaves the rest for the next night: the queue is the database.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -36,6 +37,9 @@ from harvester.store.writer import DatabaseWriter
 # court's date at that instant. The westernmost CM/ECF courts (Hawaii) run at UTC-10
 # all year: their date at an instant is never later than any other court's.
 WESTERNMOST = timezone(timedelta(hours=-10))
+# A night's opening lies within a week of any instant it covers (every week has a closed moment).
+NIGHT_LOOKBACK = timedelta(days=8)
+OPENINGS_SPAN = timedelta(days=60)  # how far back Harvest.night keeps the window's openings
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +102,7 @@ class Harvest(SharedInSettings):
     _window_cache: Window | None = field(default=None, repr=False)
     _tonight: dict[str, FeedNight | None] = field(default_factory=dict, repr=False)  # court -> its feed tonight
     _weekdays: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)  # court -> weekday weights
+    _openings: tuple[datetime, datetime, list[datetime]] | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- planning
 
@@ -108,8 +113,23 @@ class Harvest(SharedInSettings):
         return without_acms_only(self, [c for c in self.courts if c in with_feed or c not in known])
 
     def night(self, moment: datetime | None = None) -> date:
-        """The harvest night ``moment`` (default: now) belongs to, in the window's own calendar."""
-        return night_of(self._window(), moment or self.clock.now())
+        """The harvest night ``moment`` (default: now) belongs to, in the window's own calendar.
+
+        The planner asks this several times per watched case; the window's openings of
+        the last weeks are computed once (``night_of`` walks the cron triggers each time).
+        """
+        moment = moment or self.clock.now()
+        if self._openings is None:
+            now = to_central(self.clock.now())
+            self._openings = (now - OPENINGS_SPAN, now + timedelta(days=1),
+                              [opening for opening, _ in self._window().intervals(now - OPENINGS_SPAN, now + timedelta(days=1))])  # fmt: skip
+        first, last, openings = self._openings
+        central = to_central(moment)
+        if first + NIGHT_LOOKBACK * 2 <= central <= last:
+            found = bisect_right(openings, central)
+            if found and openings[found - 1] >= central - NIGHT_LOOKBACK:
+                return openings[found - 1].date()
+        return night_of(self._window(), moment)
 
     def feed_tonight(self, court: str) -> FeedNight | None:
         """What the court's feed was when read tonight; None when it was not read (or has none)."""
@@ -338,7 +358,7 @@ def night_of(window: Window, moment: datetime) -> date:
     outside the window (an override) to the last night that opened before it.
     """
     central = to_central(moment)
-    intervals = window.intervals(central - timedelta(days=8), central + timedelta(microseconds=1))
+    intervals = window.intervals(central - NIGHT_LOOKBACK, central + timedelta(microseconds=1))
     openings = [opening for opening, _ in intervals if opening <= central]
     return max(openings).date() if openings else central.date()
 
