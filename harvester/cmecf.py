@@ -82,11 +82,19 @@ def docket_report(
     return HttpCall("POST", base + "cgi-bin/DktRpt.pl?1-L_1_0-1", body, {"Content-Type": content_type})
 
 
-def appellate_docket(base: str, court: str, docket_number: str, *, since: date | None = None) -> HttpCall:
-    """A court of appeals' docket (TransportRoom CaseSummary.jsp), whole or since a date."""
+def appellate_docket(
+    base: str, court: str, docket_number: str, *, since: date | None = None, parties: bool = True
+) -> HttpCall:
+    """A court of appeals' docket (TransportRoom CaseSummary.jsp), whole or since a date.
+
+    Without ``parties`` the party and attorney list is left out (its box unticked), as
+    on a district report: an incremental report pays for the new entries, not for the
+    parties again.
+    """
     params = {
         "servlet": "CaseSummary.jsp", "caseNum": docket_number, "incDktEntries": "Y",
-        "incOrigDkt": "Y", "incPrior": "Y", "incAssoc": "Y", "incPanel": "Y", "incPtyAty": "Y",
+        "incOrigDkt": "Y", "incPrior": "Y", "incAssoc": "Y", "incPanel": "Y",
+        **({"incPtyAty": "Y"} if parties else {}),
         "incCaption": "long", "fullDocketReport": "Y", "actionType": "Run Docket Report",
     }  # fmt: skip
     if since is not None:

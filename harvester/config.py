@@ -88,6 +88,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "follow_rss": Key(bool, False, "Follow every case that appears in a watched court's RSS feed, not only the listed cases."),
         "parties": Key(bool, True, "Fetch parties and counsel with the first (full) docket report of a case."),
         "refresh_days": Key(int, 7, low=1, high=3650, doc="Re-check each watched case once this many nights since its last harvest went uncovered by its court's all-entries RSS feed (no feed, a partial, failed or stale one, a night not run; harvest nights, as the window counts them)."),
+        "refresh_max_days": Key(int, 28, low=1, high=3650, doc="Longest wait for a re-check: a case whose newest entry is older than refresh_days nights at its last harvest waits as many nights as it had been quiet, up to this many; a closed case waits this many. Set it to refresh_days to re-check every case every refresh_days nights."),
         "refresh_by_pace": Key(bool, True, "Re-check a case sooner than refresh_days when its recent pace (entries a night over the 28 nights before its last harvest) predicts at least one new entry in the nights no feed covered; off: every refresh_days nights."),
         "feed_max_age_hours": Key(NUMBER, 72, low=1, high=24 * 365, doc="A feed built (lastBuildDate) or showing its newest item more than this many hours ago, or empty with no build date, is stale: its court is treated as having no feed that night."),
     },
@@ -333,6 +334,9 @@ def _check_values(sections: dict[str, dict[str, Any]], cases: dict[str, Any], so
             if sections["rate"][key] > REAL_COURT_MAX_PER_SECOND:
                 raise ConfigError(f"{source}: rate.{key} = {sections['rate'][key]:g} is more than the "
                                   f"{REAL_COURT_MAX_PER_SECOND:g} requests/s allowed against a real court")  # fmt: skip
+    if sections["watch"]["refresh_max_days"] < sections["watch"]["refresh_days"]:
+        raise ConfigError(f"{source}: watch.refresh_max_days ({sections['watch']['refresh_max_days']}) must be at least "
+                          f"watch.refresh_days ({sections['watch']['refresh_days']})")  # fmt: skip
     _check_window(sections["window"], source)
     _check_courts(sections["watch"]["courts"], cases, source)
     _check_patterns(sections["documents"]["description_patterns"], source)

@@ -23,7 +23,8 @@ class AppellateSpider(DocketsSpider):
 
     def docket_request(self, task: DocketTask) -> Any:
         number = task.docket_number or task.pacer_case_id or ""
-        call = cmecf.appellate_docket(self.harvest.endpoints.base(task.court), task.court, number, since=task.since)
+        call = cmecf.appellate_docket(self.harvest.endpoints.base(task.court), task.court, number, since=task.since,
+                                      parties=task.parties)  # fmt: skip
         return self.request(call, task.court, self.parse_docket, cost=task.cost_estimate_pages, login=True,
                             cb_kwargs={"task": task})  # fmt: skip
 

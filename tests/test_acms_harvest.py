@@ -44,7 +44,8 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def first(tmp_path_factory, sandbox):
-    work = acms_dir(tmp_path_factory.mktemp("run"), sandbox)
+    # Every case is re-checked after refresh_days (7): none waits longer for being quiet.
+    work = acms_dir(tmp_path_factory.mktemp("run"), sandbox, watch={"refresh_max_days": 7})
     result = work.run()
     assert result.returncode == 0, result.stderr[-3000:]
     return work

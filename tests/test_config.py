@@ -51,6 +51,7 @@ pacer_case_ids = [257622]
     ("[endpoints]\nca_bundle = \"/nonexistent/ca.pem\"\n", ["endpoints.ca_bundle", "no such file"]),
     ("[watch.cases.cand]\ndockets = [\"1\"]\n", ["unknown key watch.cases.cand.dockets"]),
     ("[log]\nlevel = \"LOUD\"\n", ["log.level"]),
+    ("[watch]\nrefresh_days = 14\nrefresh_max_days = 7\n", ["watch.refresh_max_days (7) must be at least", "(14)"]),
 ])
 def test_bad_config_names_the_problem(tmp_path, text, words):
     with pytest.raises(ConfigError) as err:

@@ -188,10 +188,13 @@ def test_incremental_runs_fetch_only_the_new_part(sandbox, first_run):
         if report["endpoint"] == "DktRpt":
             assert params.get("date_range_type", params.get("date_type", "")).lower() == "entered"
             assert params["date_from"] != "01/01/1960", "an incremental report must not ask for the whole docket"
+            assert "list_of_parties_and_counsel" not in params, "the parties were bought with the first report"
             key = (court, case_id)
         else:
             assert params.get("dateFrom"), "an incremental appellate report needs dateFrom"
+            assert "incPtyAty" not in params, "the parties were bought with the first report"
             key = next(k for k, v in after.items() if k[0] == court and v["docket_number"] == params["caseNum"])
+        assert after[key]["parties"] == before[key]["parties"], f"{key}: a report without parties kept them"
         new = len(after[key]["docket_entries"]) - len(before[key]["docket_entries"])
         assert 0 < new <= report["entries"], f"{key}: {new} new entries from a report of {report['entries']}"
         # The report covers the days since the last harvest: a few entries, not the whole docket.
@@ -247,7 +250,7 @@ def test_courts_without_a_feed_are_refreshed_every_refresh_days(tmp_path):
     with Sandbox(state_dir=tmp_path / "sandbox", courts=("ca9",), cases=3, seed=8, real_pages=False) as court:
         watch = {"ca9": [c["docket_number"] for c in court.cases("ca9")]}
         config = write_config(tmp_path / "harvester.toml", court, watch)
-        config.write_text(config.read_text().replace("[watch]\n", "[watch]\nrefresh_days = 2\n"))
+        config.write_text(config.read_text().replace("[watch]\n", "[watch]\nrefresh_days = 2\nrefresh_max_days = 2\n"))
         reports = []
         for day in range(3):  # day 0: first harvest; day 1: not due yet; day 2: due
             if day:

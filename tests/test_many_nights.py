@@ -36,6 +36,8 @@ FEED_OK = FeedScope("all", [])
 
 
 def _harvest(tmp_path, now: datetime, **watch) -> Harvest:
+    # The cap is pinned to refresh_days unless a test studies the longer wait of quiet cases.
+    watch.setdefault("refresh_max_days", watch.get("refresh_days", 3))
     cfg = config_module.from_dict({"watch": {"courts": ["cand"], "refresh_days": 3, **watch,
                                              "cases": {"cand": {"pacer_case_ids": ["1", "2"]}}}})  # fmt: skip
     db = open_db(tmp_path / "pacer.db")
@@ -113,6 +115,50 @@ def test_a_busy_case_is_not_re_checked_after_days_its_court_does_not_file_on(tmp
         month = 2 if day == 28 else 3
         harvest.clock.set(CENTRAL.localize(datetime(2026, month, day, 19, 0)))
         assert _plan(harvest) == ({"1": "refresh"} if due else {}), f"{month}/{day}"
+
+
+def _first_due(harvest: Harvest, start: datetime, case_id: str, nights: int = 40) -> int | None:
+    """The first night after ``start`` on which the planner re-checks ``case_id`` (a fresh planner each night)."""
+    for night in range(1, nights):
+        planner = Harvest(harvest.config, harvest.db, harvest.endpoints, ["cand"], writer=None,  # type: ignore[arg-type]
+                          clock=FakeClock(start + timedelta(days=night)))  # fmt: skip
+        if case_id in _plan(planner):
+            return night
+    return None
+
+
+def test_a_case_quiet_longer_than_refresh_days_waits_as_long_as_it_was_quiet(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
+    harvest = _harvest(tmp_path, start, refresh_days=7, refresh_max_days=28)
+    store_docket(harvest.db, "cand", "1", _docket([("2026-02-01", "1"), ("2026-02-11", "2")]), fetched_at=start)  # 20
+    store_docket(harvest.db, "cand", "2", _docket([("2025-06-01", "1")]), fetched_at=start)  # quiet for months
+    assert _first_due(harvest, start, "1") == 20
+    assert _first_due(harvest, start, "2") == 28  # no longer than refresh_max_days
+
+
+def test_a_case_that_files_again_is_back_on_refresh_days(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
+    harvest = _harvest(tmp_path, start, refresh_days=7, refresh_max_days=28)
+    store_docket(harvest.db, "cand", "1", _docket([("2025-06-01", "1")]), fetched_at=start)
+    recheck = start + timedelta(days=28)
+    store_docket(harvest.db, "cand", "1", _docket([("2025-06-01", "1"), ("2026-03-31", "2")]), fetched_at=recheck)
+    assert _first_due(harvest, recheck, "1") == 7
+    quiet = recheck + timedelta(days=7)  # that re-check came back empty: 7 nights quiet, still 7
+    store_docket(harvest.db, "cand", "1", _docket([("2025-06-01", "1"), ("2026-03-31", "2")]), fetched_at=quiet)
+    assert _first_due(harvest, quiet, "1") == 7
+    quieter = quiet + timedelta(days=7)  # empty again: 14 nights quiet, so it waits 14 (the wait doubles)
+    store_docket(harvest.db, "cand", "1", _docket([("2025-06-01", "1"), ("2026-03-31", "2")]), fetched_at=quieter)
+    assert _first_due(harvest, quieter, "1") == 14
+
+
+def test_a_closed_case_waits_refresh_max_days(tmp_path):
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
+    harvest = _harvest(tmp_path, start, refresh_days=7, refresh_max_days=21, refresh_by_pace=False)
+    closed = {**_docket([("2026-03-02", "1")]), "date_terminated": "2026-03-02"}
+    store_docket(harvest.db, "cand", "1", closed, fetched_at=start)
+    store_docket(harvest.db, "cand", "2", _docket([("2026-03-02", "1")]), fetched_at=start)
+    assert _first_due(harvest, start, "2") == 7
+    assert _first_due(harvest, start, "1") == 21
 
 
 def test_without_refresh_by_pace_every_case_waits_for_refresh_days(tmp_path):
@@ -362,7 +408,7 @@ def _dktrpt(sandbox, mark: int) -> list[dict]:
 def test_a_court_whose_feed_fails_is_still_refreshed(tmp_path):
     sandbox = start_sandbox(tmp_path / "sandbox", courts=("cand",), cases=3, seed=5, growth_per_day=3.0)
     with _stopping(sandbox):
-        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"watch": {"refresh_days": 2},
+        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"watch": {"refresh_days": 2, "refresh_max_days": 2},
                                                                       "rate": {"max_retries": 0}})  # fmt: skip
         assert work.run().returncode == 0
         sandbox.add_fault("cand", "error", endpoints=["rss_outside"])  # 503 every night from now on
@@ -398,7 +444,7 @@ def test_refresh_days_counts_nights_not_seconds(tmp_path):
     # due on the 6th however early that night's run starts (67.5 hours later).
     sandbox = start_sandbox(tmp_path / "sandbox", courts=("ca9",), cases=2, seed=8)
     with _stopping(sandbox):
-        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"watch": {"refresh_days": 3}})
+        work = HarvestDir.create(tmp_path / "run", sandbox, sections={"watch": {"refresh_days": 3, "refresh_max_days": 3}})
         sandbox.advance(to="2026-03-03T23:30:00-06:00")
         assert work.run().returncode == 0
         reports = []

@@ -211,8 +211,9 @@ class Harvest(SharedInSettings):
         if court not in self._tonight:
             feed = self._tonight[court] = self.feed_tonight(court)
             if feed is not None and feed.outcome != "ok":
-                logger.info("%s: feed %s tonight (%s): its cases are re-checked by pace, every %s nights at the latest",
-                            court, feed.outcome, feed.message or feed.kind, self.config["watch"]["refresh_days"])  # fmt: skip
+                logger.info("%s: feed %s tonight (%s): its cases are re-checked by pace, every %s to %s nights at the latest",
+                            court, feed.outcome, feed.message or feed.kind, self.config["watch"]["refresh_days"],
+                            self.config["watch"]["refresh_max_days"])  # fmt: skip
         return self._tonight[court]
 
     def _watched(self) -> list[tuple[str, str | None, str | None]]:
@@ -295,11 +296,31 @@ class Harvest(SharedInSettings):
         good feed (a late night) re-buys only the cases likely to have news in it.
         """
         watch = self.config["watch"]
-        if uncovered >= watch["refresh_days"]:
+        if uncovered >= self._refresh_cap(state):
             return True
         if not watch["refresh_by_pace"]:
             return False
         return cases.recent_pace(self.db, state) * self._busy_days(state, uncovered, now) >= 1.0
+
+    def _refresh_cap(self, state: cases.CaseState) -> int:
+        """Uncovered nights after which a case is re-checked whatever its pace.
+
+        ``refresh_days``, or longer for a case that had been quiet longer than that at
+        its last harvest: a case whose newest entry was Q nights old is re-checked after
+        Q nights (a rate of one entry in Q nights, the pace rule's one expected entry),
+        up to ``refresh_max_days``; a closed case after ``refresh_max_days``. Each empty
+        re-check so about doubles the wait, and a case that files again is back on
+        ``refresh_days`` (crawlers revisit pages in proportion to how often they change).
+        """
+        watch = self.config["watch"]
+        shortest, longest = int(watch["refresh_days"]), int(watch["refresh_max_days"])
+        if state.date_terminated:
+            return longest
+        newest, last = _day(state.last_entry_date_entered), _instant(state.last_harvested_at)
+        if newest is None or last is None:
+            return shortest
+        quiet = (self.night(last) - newest).days
+        return max(shortest, min(longest, quiet))
 
     def _busy_days(self, state: cases.CaseState, uncovered: float, now: datetime) -> float:
         """The uncovered nights weighed by how busy the court is on the days they follow."""
