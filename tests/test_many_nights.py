@@ -26,7 +26,7 @@ from harvester.run.session import SessionMiddleware
 from harvester.store import cases
 from harvester.store.connection import open_db
 from harvester.store.dockets import store_docket
-from harvester.store.rss import record_feed_night, uncovered_hours
+from harvester.store.rss import record_feed_night, store_rss, uncovered_hours
 
 UTC = timezone.utc
 FEED_OK = FeedScope("all", [])
@@ -304,6 +304,33 @@ def test_entries_sharing_the_last_date_entered_after_the_fetch_are_not_missed(tm
     # At 05:00 Central on the 10th the 9th is over even in Hawaii (01:00 HST): start on the 10th.
     late = _state(tmp_path / "x", [("2026-03-09", "1")], CENTRAL.localize(datetime(2026, 3, 10, 5, 0)))
     assert incremental_filter(late, numbers_every_entry=False) == (date(2026, 3, 10), None)
+
+
+def _feed_items(harvest: Harvest, case_id: str, items: list[tuple[str | None, str]], seen: datetime) -> None:
+    """Store an all-entries feed read at ``seen`` naming ``case_id`` with (document number, pubDate) items."""
+    entries = [{"document_number": n, "date_filed": at, "short_description": f"item {i}"} for i, (n, at) in enumerate(items)]
+    store_rss(harvest.db, "cand", [{"pacer_case_id": case_id, "docket_number": "3:26-cv-1", "docket_entries": entries}],
+              fetched_at=seen)  # fmt: skip
+    _feed(harvest, seen)
+
+
+def test_a_gap_free_feed_starts_the_report_at_its_earliest_new_item_not_the_day_of_the_fetch(tmp_path):
+    fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))  # the 9th's entries are stored
+    harvest = _harvest(tmp_path, fetched)
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
+    harvest.db.conn.commit()
+    for case_id in ("1", "2"):
+        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-09", "1"), ("2026-03-09", None)]), fetched_at=fetched)
+    _feed(harvest, fetched + timedelta(minutes=30))
+    tonight = CENTRAL.localize(datetime(2026, 3, 10, 19, 0))
+    harvest.clock.set(tonight)
+    _feed_items(harvest, "1", [(None, "2026-03-10T15:00:00Z"), ("3", "2026-03-10T20:00:00Z")], tonight)
+    # Entered the evening of the 9th (03:30 UTC on the 10th is 17:30 in Hawaii on the 9th): the 9th again.
+    _feed_items(harvest, "2", [("2", "2026-03-10T03:30:00Z")], tonight)
+    harvest._tonight.clear()
+    tasks = {t.pacer_case_id: t for t in harvest.docket_tasks(appellate=False)}
+    assert (tasks["1"].reason, tasks["1"].since, tasks["1"].numbered_from) == ("rss", date(2026, 3, 10), None)
+    assert (tasks["2"].since, tasks["2"].numbered_from) == (date(2026, 3, 9), 2)
 
 
 def test_courts_that_number_every_entry_are_asked_by_document_number(tmp_path):

@@ -265,25 +265,34 @@ class Harvest(SharedInSettings):
         else:
             return None
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
-        if reason == "rss" and uncovered == 0 and not is_appellate(court):
-            since, numbered_from = self._feed_filter(state, since, numbered_from)
+        if reason == "rss" and uncovered == 0:
+            since, numbered_from = self._feed_filter(state, since, numbered_from, numbers=not is_appellate(court))
         return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, False,
                           self._incremental_estimate(state), reason, numbered_from)  # fmt: skip
 
     def _feed_filter(self, state: cases.CaseState, since: date | None, numbered_from: int | None,
-                     ) -> tuple[date | None, int | None]:  # fmt: skip
+                     numbers: bool = True) -> tuple[date | None, int | None]:  # fmt: skip
         """Narrow the filter with what a gap-free all-entries feed said is new since the last harvest.
 
-        Such a feed lists every new entry, numbered or not: when all of them carry a
-        document number, asking from the lowest one returns exactly them.
+        Such a feed lists every new entry, numbered or not; the items first seen since
+        the last harvest hold them all (with, at most, a few that report had). None was entered before the
+        day (westernmost zone) of the earliest one's publication, so the report starts
+        that day, not on the day of the last fetch, whose entries are stored already.
+        When all of them carry a document number (``numbers``: district and bankruptcy),
+        asking from the lowest one returns exactly them.
         """
         rows = self.db.execute(
-            "SELECT document_number FROM rss_items WHERE court_id = ? AND pacer_case_id = ? AND published_at > ?",
+            "SELECT document_number, published_at FROM rss_items"
+            " WHERE court_id = ? AND pacer_case_id = ? AND first_seen_at > ?",
             [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
         ).fetchall()
-        numbers = [int(n) for (n,) in rows if n and str(n).isdigit()]
-        if rows and len(numbers) == len(rows):
-            return since, min(numbers)
+        published = [_instant(at) for _, at in rows]
+        if rows and all(published):
+            earliest = min(at.astimezone(WESTERNMOST).date() for at in published if at)
+            since = max(since, earliest) if since else earliest
+        digits = [int(n) for n, _ in rows if n and str(n).isdigit()]
+        if numbers and rows and len(digits) == len(rows):
+            return since, min(digits)
         return since, numbered_from
 
     def _refresh_due(self, state: cases.CaseState, uncovered: float, now: datetime) -> bool:
