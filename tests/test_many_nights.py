@@ -333,6 +333,31 @@ def test_a_gap_free_feed_starts_the_report_at_its_earliest_new_item_not_the_day_
     assert (tasks["2"].since, tasks["2"].numbered_from) == (date(2026, 3, 9), 2)
 
 
+def test_an_appeals_court_feed_does_not_narrow_the_date_filed_filter(tmp_path):
+    # CaseSummary's dateFrom counts the date filed: a brief filed on the 9th and entered on
+    # the 10th is published on the 10th, and a report from the 10th would leave it out.
+    fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))
+    cfg = config_module.from_dict({"watch": {"courts": ["ca1"], "cases": {"ca1": {"docket_numbers": ["26-1001"]}}}})
+    db = open_db(tmp_path / "pacer.db")
+    endpoints = Endpoints("https://l", "https://o", "https://c", "https://ecf.{court}.uscourts.gov")
+    harvest = Harvest(cfg, db, endpoints, ["ca1"], writer=None, clock=FakeClock(fetched))  # type: ignore[arg-type]
+    db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('ca1', 'CA1', 'https://x')")
+    db.conn.commit()
+    docket = {**_docket([("2026-03-09", "1")]), "docket_number": "26-1001"}
+    store_docket(db, "ca1", "26-1001", docket, fetched_at=fetched, kind="appellate")
+    record_feed_night(db, "ca1", "2026-03-09", kind="all", outcome="ok", fetched_at=fetched + timedelta(minutes=30),
+                      oldest_item_at=None, newest_item_at=fetched.isoformat())  # fmt: skip
+    tonight = CENTRAL.localize(datetime(2026, 3, 10, 19, 0))
+    harvest.clock.set(tonight)
+    entries = [{"document_number": "2", "date_filed": "2026-03-10T15:00:00Z", "short_description": "brief"}]
+    store_rss(db, "ca1", [{"pacer_case_id": "26-1001", "docket_number": "26-1001", "docket_entries": entries}],
+              fetched_at=tonight)  # fmt: skip
+    record_feed_night(db, "ca1", "2026-03-10", kind="all", outcome="ok", fetched_at=tonight, oldest_item_at=None,
+                      newest_item_at=tonight.isoformat())  # fmt: skip
+    [task] = list(harvest.docket_tasks(appellate=True))
+    assert (task.reason, task.since) == ("rss", date(2026, 3, 9))
+
+
 def test_courts_that_number_every_entry_are_asked_by_document_number(tmp_path):
     (tmp_path / "x").mkdir()
     state = _state(tmp_path / "x", [("2026-03-02", "1"), ("2026-03-03", "7")], CENTRAL.localize(datetime(2026, 3, 3, 19)))

@@ -265,21 +265,23 @@ class Harvest(SharedInSettings):
         else:
             return None
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
-        if reason == "rss" and uncovered == 0:
-            since, numbered_from = self._feed_filter(state, since, numbered_from, numbers=not is_appellate(court))
+        if reason == "rss" and uncovered == 0 and not is_appellate(court):
+            since, numbered_from = self._feed_filter(state, since, numbered_from)
         return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, False,
                           self._incremental_estimate(state), reason, numbered_from)  # fmt: skip
 
     def _feed_filter(self, state: cases.CaseState, since: date | None, numbered_from: int | None,
-                     numbers: bool = True) -> tuple[date | None, int | None]:  # fmt: skip
+                     ) -> tuple[date | None, int | None]:  # fmt: skip
         """Narrow the filter with what a gap-free all-entries feed said is new since the last harvest.
 
         Such a feed lists every new entry, numbered or not; the items first seen since
-        the last harvest hold them all (with, at most, a few that report had). None was entered before the
-        day (westernmost zone) of the earliest one's publication, so the report starts
-        that day, not on the day of the last fetch, whose entries are stored already.
-        When all of them carry a document number (``numbers``: district and bankruptcy),
-        asking from the lowest one returns exactly them.
+        the last harvest hold them all (with, at most, a few that report had). None was
+        entered before the day (westernmost zone) of the earliest one's publication, so
+        the Entered-date report starts that day, not on the day of the last fetch, whose
+        entries are stored already. When all of them carry a document number, asking
+        from the lowest one returns exactly them. Not on courts of appeals: their
+        ``dateFrom`` counts the date filed, and an entry filed the day before it was
+        entered would fall outside.
         """
         rows = self.db.execute(
             "SELECT document_number, published_at FROM rss_items"
@@ -291,7 +293,7 @@ class Harvest(SharedInSettings):
             earliest = min(at.astimezone(WESTERNMOST).date() for at in published if at)
             since = max(since, earliest) if since else earliest
         digits = [int(n) for n, _ in rows if n and str(n).isdigit()]
-        if numbers and rows and len(digits) == len(rows):
+        if rows and len(digits) == len(rows):
             return since, min(digits)
         return since, numbered_from
 
