@@ -20,7 +20,7 @@ from .docket_attachments import attach_documents
 from .html_tree import direct_rows, text_holders, text_of, words
 from .text import clean_value, parse_date
 
-__all__ = ["EntryRowDigest", "entry_rows", "ordered_by", "parse_entries"]
+__all__ = ["SEQ_CHECKBOX_NAME", "EntryRowDigest", "entry_rows", "ordered_by", "parse_entries"]
 
 _ENTERED = re.compile(r"Entered:\s+([—\d\-–/]+)")
 _GODLS_ARGS = re.compile(r"'(.*?)'")
@@ -142,13 +142,16 @@ def _doc_link(cell: etree._Element, number: str | None) -> tuple[str | None, str
     return None, None
 
 
+SEQ_CHECKBOX_NAME = "arr_de_seq_nums"
+
+
 def _seq_from_checkbox(row: etree._Element) -> str | None:
     """The sequence number of an entry's "select" checkbox (multi-document layout)."""
     for box in row.iter("input"):
-        if box.get("name") == "arr_de_seq_nums":
+        if box.get("name") == SEQ_CHECKBOX_NAME:
             value = box.get("value")
             box_id = box.get("id")
-            if box_id is not None and box_id.removeprefix("arr_de_seq_nums_") != value:
+            if box_id is not None and box_id.removeprefix(SEQ_CHECKBOX_NAME + "_") != value:
                 return None
             return value
     return None
@@ -170,8 +173,12 @@ def _strip_select_cells(cells: list[etree._Element]) -> None:
         del cells[3]
 
 
-def _entry(row: etree._Element, cells: list[etree._Element], date_text: str) -> dict | None:
-    """One docket entry from a row's data cells, or None for rows that are not entries."""
+def _entry(row: etree._Element, cells: list[etree._Element], date_text: str, checkboxes: bool) -> dict | None:
+    """One docket entry from a row's data cells, or None for rows that are not entries.
+
+    ``checkboxes``: whether the page may hold "select" checkboxes at all (most pages
+    have none: their rows are not searched for one).
+    """
     merged = len(cells) == 2  # number and text in one cell
     if len(cells) < 2:
         return None
@@ -180,7 +187,7 @@ def _entry(row: etree._Element, cells: list[etree._Element], date_text: str) -> 
     if merged and number is not None and not number.isdigit():
         number = None
     doc_id, seq_no = _doc_link(cells[1], number)
-    if seq_no is None:
+    if seq_no is None and checkboxes:
         seq_no = _seq_from_checkbox(row)
     if merged:
         description = _merged_description(text_of(cells[1]))
@@ -235,8 +242,9 @@ class EntryRowDigest:
     )
     _KEEP_LOWER = ("assigned to:", "referred to:")
 
-    def __init__(self, multi_doc: bool) -> None:
+    def __init__(self, multi_doc: bool, checkboxes: bool = True) -> None:
         self.multi_doc = multi_doc
+        self.checkboxes = checkboxes
         self.records: list[dict | None] = []
         # Marks an emptied row with its record's index; random, so no page can forge it.
         self.mark = f"data-harvester-{os.urandom(6).hex()}"
@@ -264,7 +272,7 @@ class EntryRowDigest:
             return  # only rows whose first cell starts with a date are entry rows
         if self._must_keep(text_of(row)):
             return
-        self.records.append(_entry(row, cells, date_text))
+        self.records.append(_entry(row, cells, date_text, self.checkboxes))
         row.clear()
         row.set(self.mark, str(len(self.records) - 1))
 
@@ -274,10 +282,13 @@ def parse_entries(
     multi_doc: bool,
     bankruptcy: bool,
     digest: EntryRowDigest | None = None,
+    checkboxes: bool = True,
 ) -> list[dict]:
     """Docket entries from the entry-table rows (header row excluded).
 
     Rows already turned into records by ``digest`` contribute those records.
+    ``checkboxes``: whether the page may hold the entries' "select" checkboxes
+    (False when its bytes never name them: no row is searched for one).
     """
     entries: list[dict] = []
     for row in rows:
@@ -295,7 +306,7 @@ def parse_entries(
             if multi_doc and len(cells) >= 3 and entries:
                 attach_documents(entries[-1], cells[2], bankruptcy)
             continue
-        entry = _entry(row, cells, date_text)
+        entry = _entry(row, cells, date_text, checkboxes)
         if entry is not None:
             entries.append(entry)
     return entries

@@ -24,7 +24,7 @@ from lxml import etree
 from ..errors import ParseError
 from . import not_docket
 from .court import court_from_title
-from .docket_entries import EntryRowDigest, entry_rows, ordered_by, parse_entries
+from .docket_entries import SEQ_CHECKBOX_NAME, EntryRowDigest, entry_rows, ordered_by, parse_entries
 from .docket_meta import (
     JUDGE_LABELS,
     adversary_nature_of_suit,
@@ -49,6 +49,7 @@ STREAM_ABOVE = 4_000_000
 _ECF_HOST = re.compile(rb"ecf\.([a-z0-9]{2,6})\.uscourts\.gov")
 _TITLE = re.compile(rb"<title>.*?</title>", re.S)
 _MULTI_DOC_FORM = re.compile(rb"<form[^>]*name\s*=\s*[\"']?view_multi_docs\b")
+_SEQ_CHECKBOX = SEQ_CHECKBOX_NAME.encode()
 _BANKRUPTCY_HEADING = re.compile(r"bankruptcy\s+(?:court|petition)|adversary\s+proceeding\s+#", re.I)
 
 
@@ -112,6 +113,8 @@ class _PageFacts:
         self.court = _court_from_page(lower, b"bankruptcy" in lower[:20000])
         self.closing_br = b"</br" in lower
         self.multi_doc = literal_search(_MULTI_DOC_FORM, b"<form", lower) is not None
+        # (lower-cased: a superset of the pages whose inputs carry the exact name)
+        self.checkboxes = _SEQ_CHECKBOX in lower
         self.judge_labels = {label for label in JUDGE_LABELS if label.encode() in lower}
 
 
@@ -135,7 +138,7 @@ def parse_page(
         raise ParseError(f"not a docket report: {facts.not_docket}")
     if stream_rows is None:
         stream_rows = len(page) >= STREAM_ABOVE
-    digest = EntryRowDigest(facts.multi_doc) if stream_rows else None
+    digest = EntryRowDigest(facts.multi_doc, facts.checkboxes) if stream_rows else None
     try:
         root = build_tree(page, digest, facts.closing_br)
     except (etree.ParserError, ValueError) as exc:
@@ -180,5 +183,5 @@ def _record(
         }
     )
     record["parties"] = parties
-    record["docket_entries"] = parse_entries(rows[1:], facts.multi_doc, bankruptcy, digest)
+    record["docket_entries"] = parse_entries(rows[1:], facts.multi_doc, bankruptcy, digest, facts.checkboxes)
     return record

@@ -130,6 +130,8 @@ _tostring = etree.tostring
 
 def text_of(el: etree._Element) -> str:
     """All text inside ``el`` (no comments), like lxml.html's ``text_content()``."""
+    if len(el) == 0:  # a leaf (most cells): its text, without tostring's set-up
+        return el.text or ""
     return _tostring(el, method="text", encoding=str, with_tail=False)
 
 
