@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from .docket_attachments import attach_documents
-from .html_tree import direct_rows, text_holders, text_of, words
+from .html_tree import direct_rows, first_word, text_holders, text_of
 from .text import clean_value, parse_date
 
 __all__ = ["SEQ_CHECKBOX_NAME", "EntryRowDigest", "entry_rows", "ordered_by", "parse_entries"]
@@ -182,8 +182,7 @@ def _entry(row: etree._Element, cells: list[etree._Element], date_text: str, che
     merged = len(cells) == 2  # number and text in one cell
     if len(cells) < 2:
         return None
-    tokens = words(cells[1])
-    number = tokens[0] if tokens else None
+    number = first_word(cells[1])
     if merged and number is not None and not number.isdigit():
         number = None
     doc_id, seq_no = _doc_link(cells[1], number)

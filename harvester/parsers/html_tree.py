@@ -27,6 +27,7 @@ __all__ = [
     "text_nodes",
     "br_lines",
     "words",
+    "first_word",
     "text_holders",
     "direct_rows",
 ]
@@ -191,6 +192,25 @@ def words(el: etree._Element) -> list[str]:
     if len(el) == 0:  # (a leaf, like most number cells: its one text node)
         return (el.text or "").replace(_LINE_BREAK, " ").split()
     return " ".join(text_nodes(el)).replace(_LINE_BREAK, " ").split()
+
+
+def first_word(el: etree._Element) -> str | None:
+    """The first of :func:`words` (None when there is none).
+
+    Shortcut for the usual number cell, blank text then a link holding the number:
+    the link's text is a text node of its own (``<p>`` excepted, which joins its
+    tail), so its first word is the cell's.
+    """
+    text = el.text
+    if len(el) and (not text or text.isspace()):
+        first = el[0]
+        tag = first.tag
+        if tag in _KEPT_TAGS and tag != "p" and len(first) == 0:
+            inner = first.text
+            if inner and not inner.isspace():
+                return inner.replace(_LINE_BREAK, " ").split(None, 1)[0]
+    found = words(el)
+    return found[0] if found else None
 
 
 def text_holders(
