@@ -132,14 +132,27 @@ def _doc_link(cell: etree._Element, number: str | None) -> tuple[str | None, str
     """(pacer_doc_id, pacer_seq_no) of the first link in ``cell`` whose text is ``number``."""
     if not number:
         return None, None
+    # The usual cell holds just the link: its first child, the first <a> of the
+    # walk below, is tried without setting the walk up.
+    first = cell[0] if len(cell) else None
+    if first is not None and first.tag == "a" and _is_labelled(first, number):
+        return _link_ids(first)
     for anchor in cell.iter("a"):
-        label = anchor.text if len(anchor) == 0 else text_of(anchor)
-        if label is not None and label.strip() == number:
-            href = anchor.get("href")
-            if href is None:
-                return None, None
-            return _doc_id_from_href(href), _seq_from_onclick(anchor)
+        if _is_labelled(anchor, number):
+            return _link_ids(anchor)
     return None, None
+
+
+def _is_labelled(anchor: etree._Element, number: str) -> bool:
+    label = anchor.text if len(anchor) == 0 else text_of(anchor)
+    return label is not None and label.strip() == number
+
+
+def _link_ids(anchor: etree._Element) -> tuple[str | None, str | None]:
+    href = anchor.get("href")
+    if href is None:
+        return None, None
+    return _doc_id_from_href(href), _seq_from_onclick(anchor)
 
 
 SEQ_CHECKBOX_NAME = "arr_de_seq_nums"
