@@ -57,12 +57,15 @@ def _tables_with_text(root: etree._Element, page: bytes, needle: str) -> set[etr
     return found
 
 
-def entry_rows(root: etree._Element, page: bytes) -> list[etree._Element]:
+def entry_rows(
+    root: etree._Element, page: bytes, tables: list[etree._Element] | None = None
+) -> list[etree._Element]:
     """All rows of the docket entry tables, in page order, header row first.
 
     Entry tables are those with a "Docket Text" text node and the tables after
     them at the same level (long dockets come in several tables), except the
-    multi-document download tables.
+    multi-document download tables. ``tables``: every table of the page in page
+    order, when the caller has them.
     """
     headed = _tables_with_text(root, page, "Docket Text")
     if not headed:
@@ -74,8 +77,9 @@ def entry_rows(root: etree._Element, page: bytes) -> list[etree._Element]:
     excluded: set[etree._Element] = set()
     for needle in ("Total file size of selected documents", "Footer format:"):
         excluded |= _tables_with_text(root, page, needle)
-    tables = [t for t in root.iter("table") if t in candidates and t not in excluded]
-    return [row for table in tables for row in direct_rows(table)]
+    in_order = root.iter("table") if tables is None else tables
+    kept = [t for t in in_order if t in candidates and t not in excluded]
+    return [row for table in kept for row in direct_rows(table)]
 
 
 def ordered_by(rows: list[etree._Element]) -> str | None:

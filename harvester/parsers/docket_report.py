@@ -64,10 +64,28 @@ def _court_from_page(lower: bytes, bankruptcy_hint: bool) -> str | None:
     return None
 
 
-def _headings(root: etree._Element) -> Iterator[str]:
+class _Landmarks:
+    """The elements the passes below start from, gathered in one walk of the tree.
+
+    (Each walk of a big docket's tree costs about as much as the Python work on
+    what it finds: one walk instead of four.)
+    """
+
+    __slots__ = ("headings", "tables", "bolds")
+
+    def __init__(self, root: etree._Element) -> None:
+        self.headings: list[etree._Element] = []  # center, h2, h3: in page order
+        self.tables: list[etree._Element] = []
+        self.bolds: list[etree._Element] = []
+        by_tag = {"table": self.tables, "b": self.bolds}
+        for el in root.iter("center", "h3", "h2", "table", "b"):
+            by_tag.get(el.tag, self.headings).append(el)
+
+
+def _headings(elements: list[etree._Element]) -> Iterator[str]:
     """Texts of the page headings, lines (<br>) separated by spaces, each read when
     asked for (a bankruptcy docket says so in its first heading)."""
-    return (" ".join(words(el)) for el in root.iter("center", "h3", "h2"))
+    return (" ".join(words(el)) for el in elements)
 
 
 def _court_from_headings(headings: list[str], bankruptcy: bool) -> str | None:
@@ -150,15 +168,16 @@ def _record(
     root: etree._Element, page: bytes, facts: _PageFacts, court_id: str | None, digest: EntryRowDigest | None
 ) -> dict:
     """The docket record from the parsed tree (``digest`` holds rows emptied while parsing)."""
-    headings = _headings(root)
+    marks = _Landmarks(root)
+    headings = _headings(marks.headings)
     read: list[str] = []
     bankruptcy = _is_bankruptcy(headings, read, facts.court)
     court = facts.court or _court_from_headings([*read, *headings], bankruptcy) or court_id
     adversary = _is_adversary(root, page)
     lines = header_lines(root, page)
-    rows = entry_rows(root, page)
-    p_rows = party_rows(root)
-    number, number_parts = docket_number(root, bankruptcy)
+    rows = entry_rows(root, page, marks.tables)
+    p_rows = party_rows(root, marks.bolds)
+    number, number_parts = docket_number(marks.headings, bankruptcy)
     if not lines and len(rows) < 2 and not p_rows and number is None:
         raise ParseError("not a docket report: no case header, parties or docket entries")
 
