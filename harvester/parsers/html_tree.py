@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from .text import literal_search
 
 __all__ = [
     "build_tree",
@@ -76,7 +75,9 @@ def clean_html_bytes(utf8: bytes, closing_br: bool | None = None) -> bytes:
     data = utf8.translate(None, _CONTROL_BYTES)
     if len(data) == len(utf8):
         data = utf8
-    if literal_search(_BAD_CHAR_REFS, b"&#", data):
+    # (the regex's own scan: pages hold thousands of harmless "&#160;" each, too many
+    # for literal_search's per-candidate step)
+    if _BAD_CHAR_REFS.search(data):
         data = _BAD_CHAR_REFS.sub(b"", data)
     if not data.isascii():  # (a quick test that spares most pages two scans)
         for bad in _NONCHARACTERS:
