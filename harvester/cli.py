@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from datetime import UTC
@@ -41,6 +42,10 @@ def parse(paths: tuple[str, ...], court: str | None, jobs: int | None) -> None:
     for line in parse_files(list(paths), court, parse_page, jobs or default_jobs()):
         out.write(line)
         out.flush()
+    # The work is done and written. Frozen, the objects left are not walked again by
+    # the garbage collector's passes at the interpreter's exit (~20 ms, a 30th of a
+    # corpus run); nothing they hold needs finalising (the output is flushed).
+    gc.freeze()
 
 
 @cli.command()

@@ -58,7 +58,9 @@ def parse_file(path: str, court: str | None, parse_page: Callable[..., dict]) ->
 
 def _line(path: str, court: str | None, parse_page: Callable[..., dict]) -> bytes:
     # json escapes every control character, so b"\n" ends each line and nothing else.
-    return (json.dumps(parse_file(path, court, parse_page), ensure_ascii=False) + "\n").encode("utf-8")
+    # A record is a fresh tree of dicts and lists (no cycles): no need to track them.
+    line = json.dumps(parse_file(path, court, parse_page), ensure_ascii=False, check_circular=False)
+    return (line + "\n").encode("utf-8")
 
 
 def parse_files(

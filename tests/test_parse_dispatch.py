@@ -130,3 +130,25 @@ def test_damaged_pages_give_a_record_or_a_reason(data: bytes) -> None:
         assert str(exc) and getattr(exc, "kind", None) in KINDS
         return
     assert record["kind"] in KINDS
+
+
+# What other kinds are told by, written into a docket entry's free text.
+OTHER_KINDS_MARKS = [
+    b"<h2>Written Opinions Report</h2>",
+    b"<h2>District of Delaware<br>Claims Register</h2>",
+    b"Document Selection Menu",
+    b"Documents are attached to this filing /docs1/123",
+    b"NEW SECTION - Case Stub",
+    b"To accept charges shown below, click on the 'View Document' button. Transaction Receipt",
+]
+
+
+@pytest.mark.parametrize("mark", OTHER_KINDS_MARKS)
+def test_entry_text_does_not_change_a_dockets_kind(mark: bytes) -> None:
+    page = (FIXTURES / "dockets" / "district" / "cand_3.html").read_bytes()
+    entries = page.lower().index(b"docket text")
+    last_row = page.rindex(b"</td>")
+    quoted = page[:last_row] + b" " + mark + page[last_row:]
+    assert last_row > entries and detect_kind(quoted) == "docket"
+    # The same mark in the page's head still decides (the check is not switched off).
+    assert detect_kind(mark + b"<br>" + page) != "docket"

@@ -130,9 +130,24 @@ def _detect(data: bytes) -> tuple[str, bytes | None]:
     return _html_kind(data, page_lower), page_lower
 
 
+def _before_entries(data: bytes, page_lower: bytes) -> tuple[bytes, bytes]:
+    """The page (as is, lower-cased) up to its first "Docket Text", if any.
+
+    The other kinds are told by their headings, menus and forms, which come
+    before any docket entry; the entries' free text (typed by filers, and most of
+    a docket's bytes) is not searched for those marks, so it cannot make a docket
+    pass for another kind either.
+    """
+    end = page_lower.find(b"docket text")
+    if end < 0:
+        return data, page_lower
+    return data[:end], page_lower[:end]
+
+
 def _html_kind(data: bytes, page_lower: bytes) -> str:
     if not _HTML.search(page_lower):
         return "unknown"
+    data, page_lower = _before_entries(data, page_lower)
     if any(marker in data for marker in _APPELLATE):
         return "appellate_docket"
     if b"claims" in page_lower and literal_search(_CLAIMS, b"<h2", page_lower):

@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from lxml import etree
 
 from .docket_attachments import attach_documents
-from .html_tree import direct_rows, text_holders, text_of, words
+from .html_tree import direct_rows, first_word, text_holders, text_of
 from .text import clean_value, parse_date
 
-__all__ = ["EntryRowDigest", "entry_rows", "ordered_by", "parse_entries"]
+__all__ = ["SEQ_CHECKBOX_NAME", "EntryRowDigest", "entry_rows", "ordered_by", "parse_entries"]
 
 _ENTERED = re.compile(r"Entered:\s+([—\d\-–/]+)")
 _GODLS_ARGS = re.compile(r"'(.*?)'")
@@ -57,12 +57,15 @@ def _tables_with_text(root: etree._Element, page: bytes, needle: str) -> set[etr
     return found
 
 
-def entry_rows(root: etree._Element, page: bytes) -> list[etree._Element]:
+def entry_rows(
+    root: etree._Element, page: bytes, tables: list[etree._Element] | None = None
+) -> list[etree._Element]:
     """All rows of the docket entry tables, in page order, header row first.
 
     Entry tables are those with a "Docket Text" text node and the tables after
     them at the same level (long dockets come in several tables), except the
-    multi-document download tables.
+    multi-document download tables. ``tables``: every table of the page in page
+    order, when the caller has them.
     """
     headed = _tables_with_text(root, page, "Docket Text")
     if not headed:
@@ -74,8 +77,9 @@ def entry_rows(root: etree._Element, page: bytes) -> list[etree._Element]:
     excluded: set[etree._Element] = set()
     for needle in ("Total file size of selected documents", "Footer format:"):
         excluded |= _tables_with_text(root, page, needle)
-    tables = [t for t in root.iter("table") if t in candidates and t not in excluded]
-    return [row for table in tables for row in direct_rows(table)]
+    in_order = root.iter("table") if tables is None else tables
+    kept = [t for t in in_order if t in candidates and t not in excluded]
+    return [row for table in kept for row in direct_rows(table)]
 
 
 def ordered_by(rows: list[etree._Element]) -> str | None:
@@ -132,23 +136,39 @@ def _doc_link(cell: etree._Element, number: str | None) -> tuple[str | None, str
     """(pacer_doc_id, pacer_seq_no) of the first link in ``cell`` whose text is ``number``."""
     if not number:
         return None, None
+    # The usual cell holds just the link: its first child, the first <a> of the
+    # walk below, is tried without setting the walk up.
+    first = cell[0] if len(cell) else None
+    if first is not None and first.tag == "a" and _is_labelled(first, number):
+        return _link_ids(first)
     for anchor in cell.iter("a"):
-        label = anchor.text if len(anchor) == 0 else text_of(anchor)
-        if label is not None and label.strip() == number:
-            href = anchor.get("href")
-            if href is None:
-                return None, None
-            return _doc_id_from_href(href), _seq_from_onclick(anchor)
+        if _is_labelled(anchor, number):
+            return _link_ids(anchor)
     return None, None
+
+
+def _is_labelled(anchor: etree._Element, number: str) -> bool:
+    label = anchor.text if len(anchor) == 0 else text_of(anchor)
+    return label is not None and label.strip() == number
+
+
+def _link_ids(anchor: etree._Element) -> tuple[str | None, str | None]:
+    href = anchor.get("href")
+    if href is None:
+        return None, None
+    return _doc_id_from_href(href), _seq_from_onclick(anchor)
+
+
+SEQ_CHECKBOX_NAME = "arr_de_seq_nums"
 
 
 def _seq_from_checkbox(row: etree._Element) -> str | None:
     """The sequence number of an entry's "select" checkbox (multi-document layout)."""
     for box in row.iter("input"):
-        if box.get("name") == "arr_de_seq_nums":
+        if box.get("name") == SEQ_CHECKBOX_NAME:
             value = box.get("value")
             box_id = box.get("id")
-            if box_id is not None and box_id.removeprefix("arr_de_seq_nums_") != value:
+            if box_id is not None and box_id.removeprefix(SEQ_CHECKBOX_NAME + "_") != value:
                 return None
             return value
     return None
@@ -170,17 +190,20 @@ def _strip_select_cells(cells: list[etree._Element]) -> None:
         del cells[3]
 
 
-def _entry(row: etree._Element, cells: list[etree._Element], date_text: str) -> dict | None:
-    """One docket entry from a row's data cells, or None for rows that are not entries."""
+def _entry(row: etree._Element, cells: list[etree._Element], date_text: str, checkboxes: bool) -> dict | None:
+    """One docket entry from a row's data cells, or None for rows that are not entries.
+
+    ``checkboxes``: whether the page may hold "select" checkboxes at all (most pages
+    have none: their rows are not searched for one).
+    """
     merged = len(cells) == 2  # number and text in one cell
     if len(cells) < 2:
         return None
-    tokens = words(cells[1])
-    number = tokens[0] if tokens else None
+    number = first_word(cells[1])
     if merged and number is not None and not number.isdigit():
         number = None
     doc_id, seq_no = _doc_link(cells[1], number)
-    if seq_no is None:
+    if seq_no is None and checkboxes:
         seq_no = _seq_from_checkbox(row)
     if merged:
         description = _merged_description(text_of(cells[1]))
@@ -235,8 +258,9 @@ class EntryRowDigest:
     )
     _KEEP_LOWER = ("assigned to:", "referred to:")
 
-    def __init__(self, multi_doc: bool) -> None:
+    def __init__(self, multi_doc: bool, checkboxes: bool = True) -> None:
         self.multi_doc = multi_doc
+        self.checkboxes = checkboxes
         self.records: list[dict | None] = []
         # Marks an emptied row with its record's index; random, so no page can forge it.
         self.mark = f"data-harvester-{os.urandom(6).hex()}"
@@ -264,7 +288,7 @@ class EntryRowDigest:
             return  # only rows whose first cell starts with a date are entry rows
         if self._must_keep(text_of(row)):
             return
-        self.records.append(_entry(row, cells, date_text))
+        self.records.append(_entry(row, cells, date_text, self.checkboxes))
         row.clear()
         row.set(self.mark, str(len(self.records) - 1))
 
@@ -274,10 +298,13 @@ def parse_entries(
     multi_doc: bool,
     bankruptcy: bool,
     digest: EntryRowDigest | None = None,
+    checkboxes: bool = True,
 ) -> list[dict]:
     """Docket entries from the entry-table rows (header row excluded).
 
     Rows already turned into records by ``digest`` contribute those records.
+    ``checkboxes``: whether the page may hold the entries' "select" checkboxes
+    (False when its bytes never name them: no row is searched for one).
     """
     entries: list[dict] = []
     for row in rows:
@@ -295,7 +322,7 @@ def parse_entries(
             if multi_doc and len(cells) >= 3 and entries:
                 attach_documents(entries[-1], cells[2], bankruptcy)
             continue
-        entry = _entry(row, cells, date_text)
+        entry = _entry(row, cells, date_text, checkboxes)
         if entry is not None:
             entries.append(entry)
     return entries

@@ -179,13 +179,18 @@ def _split_docket_number(text: str, bankruptcy: bool) -> dict[str, str | None]:
     return {name: parts.get(name) for name in _DN_PART_NAMES}
 
 
-def docket_number(root: etree._Element, bankruptcy: bool) -> tuple[str | None, dict[str, str | None]]:
-    """The docket number from the page heading, and its parts (office, type, judges)."""
+def docket_number(
+    headings: list[etree._Element], bankruptcy: bool
+) -> tuple[str | None, dict[str, str | None]]:
+    """The docket number from the page heading, and its parts (office, type, judges).
+
+    ``headings``: the page's center, h2 and h3 elements, in page order.
+    """
     if bankruptcy:
-        nodes = [f for c in root.iter("center") for f in c.iter("font")]
+        nodes = [f for c in headings if c.tag == "center" for f in c.iter("font")]
         patterns = ((_DN_DISTRICT, "-"), (_DN_BANKRUPTCY, "-"))
     else:
-        nodes = list(root.iter("h3"))
+        nodes = [h for h in headings if h.tag == "h3"]
         patterns = ((_DN_DISTRICT, "-"), (_DN_MDL, "MDL No"))
     texts = [text_of(n) for n in dict.fromkeys(nodes)]
     for pattern, needed in patterns:  # (the literal every match holds spares the regex most texts)

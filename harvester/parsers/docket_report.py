@@ -24,7 +24,7 @@ from lxml import etree
 from ..errors import ParseError
 from . import not_docket
 from .court import court_from_title
-from .docket_entries import EntryRowDigest, entry_rows, ordered_by, parse_entries
+from .docket_entries import SEQ_CHECKBOX_NAME, EntryRowDigest, entry_rows, ordered_by, parse_entries
 from .docket_meta import (
     JUDGE_LABELS,
     adversary_nature_of_suit,
@@ -49,6 +49,7 @@ STREAM_ABOVE = 4_000_000
 _ECF_HOST = re.compile(rb"ecf\.([a-z0-9]{2,6})\.uscourts\.gov")
 _TITLE = re.compile(rb"<title>.*?</title>", re.S)
 _MULTI_DOC_FORM = re.compile(rb"<form[^>]*name\s*=\s*[\"']?view_multi_docs\b")
+_SEQ_CHECKBOX = SEQ_CHECKBOX_NAME.encode()
 _BANKRUPTCY_HEADING = re.compile(r"bankruptcy\s+(?:court|petition)|adversary\s+proceeding\s+#", re.I)
 
 
@@ -63,10 +64,26 @@ def _court_from_page(lower: bytes, bankruptcy_hint: bool) -> str | None:
     return None
 
 
-def _headings(root: etree._Element) -> Iterator[str]:
+class _Landmarks:
+    """The elements the passes below start from, gathered in one walk of the tree
+    (one instead of four: on a big docket each walk touches megabytes of tree).
+    """
+
+    __slots__ = ("headings", "tables", "bolds")
+
+    def __init__(self, root: etree._Element) -> None:
+        self.headings: list[etree._Element] = []  # center, h2, h3: in page order
+        self.tables: list[etree._Element] = []
+        self.bolds: list[etree._Element] = []
+        by_tag = {"table": self.tables, "b": self.bolds}
+        for el in root.iter("center", "h3", "h2", "table", "b"):
+            by_tag.get(el.tag, self.headings).append(el)
+
+
+def _headings(elements: list[etree._Element]) -> Iterator[str]:
     """Texts of the page headings, lines (<br>) separated by spaces, each read when
     asked for (a bankruptcy docket says so in its first heading)."""
-    return (" ".join(words(el)) for el in root.iter("center", "h3", "h2"))
+    return (" ".join(words(el)) for el in elements)
 
 
 def _court_from_headings(headings: list[str], bankruptcy: bool) -> str | None:
@@ -112,6 +129,8 @@ class _PageFacts:
         self.court = _court_from_page(lower, b"bankruptcy" in lower[:20000])
         self.closing_br = b"</br" in lower
         self.multi_doc = literal_search(_MULTI_DOC_FORM, b"<form", lower) is not None
+        # (lower-cased: a superset of the pages whose inputs carry the exact name)
+        self.checkboxes = _SEQ_CHECKBOX in lower
         self.judge_labels = {label for label in JUDGE_LABELS if label.encode() in lower}
 
 
@@ -135,7 +154,7 @@ def parse_page(
         raise ParseError(f"not a docket report: {facts.not_docket}")
     if stream_rows is None:
         stream_rows = len(page) >= STREAM_ABOVE
-    digest = EntryRowDigest(facts.multi_doc) if stream_rows else None
+    digest = EntryRowDigest(facts.multi_doc, facts.checkboxes) if stream_rows else None
     try:
         root = build_tree(page, digest, facts.closing_br)
     except (etree.ParserError, ValueError) as exc:
@@ -147,15 +166,16 @@ def _record(
     root: etree._Element, page: bytes, facts: _PageFacts, court_id: str | None, digest: EntryRowDigest | None
 ) -> dict:
     """The docket record from the parsed tree (``digest`` holds rows emptied while parsing)."""
-    headings = _headings(root)
+    marks = _Landmarks(root)
+    headings = _headings(marks.headings)
     read: list[str] = []
     bankruptcy = _is_bankruptcy(headings, read, facts.court)
     court = facts.court or _court_from_headings([*read, *headings], bankruptcy) or court_id
     adversary = _is_adversary(root, page)
     lines = header_lines(root, page)
-    rows = entry_rows(root, page)
-    p_rows = party_rows(root)
-    number, number_parts = docket_number(root, bankruptcy)
+    rows = entry_rows(root, page, marks.tables)
+    p_rows = party_rows(root, marks.bolds)
+    number, number_parts = docket_number(marks.headings, bankruptcy)
     if not lines and len(rows) < 2 and not p_rows and number is None:
         raise ParseError("not a docket report: no case header, parties or docket entries")
 
@@ -180,5 +200,5 @@ def _record(
         }
     )
     record["parties"] = parties
-    record["docket_entries"] = parse_entries(rows[1:], facts.multi_doc, bankruptcy, digest)
+    record["docket_entries"] = parse_entries(rows[1:], facts.multi_doc, bankruptcy, digest, facts.checkboxes)
     return record

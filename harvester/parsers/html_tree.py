@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from .text import literal_search
 
 __all__ = [
     "build_tree",
@@ -27,6 +26,7 @@ __all__ = [
     "text_nodes",
     "br_lines",
     "words",
+    "first_word",
     "text_holders",
     "direct_rows",
 ]
@@ -75,7 +75,9 @@ def clean_html_bytes(utf8: bytes, closing_br: bool | None = None) -> bytes:
     data = utf8.translate(None, _CONTROL_BYTES)
     if len(data) == len(utf8):
         data = utf8
-    if literal_search(_BAD_CHAR_REFS, b"&#", data):
+    # (the regex's own scan: pages hold thousands of harmless "&#160;" each, too many
+    # for literal_search's per-candidate step)
+    if _BAD_CHAR_REFS.search(data):
         data = _BAD_CHAR_REFS.sub(b"", data)
     if not data.isascii():  # (a quick test that spares most pages two scans)
         for bad in _NONCHARACTERS:
@@ -130,6 +132,8 @@ _tostring = etree.tostring
 
 def text_of(el: etree._Element) -> str:
     """All text inside ``el`` (no comments), like lxml.html's ``text_content()``."""
+    if len(el) == 0:  # a leaf (most cells): its text, without tostring's set-up
+        return el.text or ""
     return _tostring(el, method="text", encoding=str, with_tail=False)
 
 
@@ -189,6 +193,25 @@ def words(el: etree._Element) -> list[str]:
     if len(el) == 0:  # (a leaf, like most number cells: its one text node)
         return (el.text or "").replace(_LINE_BREAK, " ").split()
     return " ".join(text_nodes(el)).replace(_LINE_BREAK, " ").split()
+
+
+def first_word(el: etree._Element) -> str | None:
+    """The first of :func:`words` (None when there is none).
+
+    Shortcut for the usual number cell, blank text then a link holding the number:
+    the link's text is a text node of its own (``<p>`` excepted, which joins its
+    tail), so its first word is the cell's.
+    """
+    text = el.text
+    if len(el) and (not text or text.isspace()):
+        first = el[0]
+        tag = first.tag
+        if tag in _KEPT_TAGS and tag != "p" and len(first) == 0:
+            inner = first.text
+            if inner and not inner.isspace():
+                return inner.replace(_LINE_BREAK, " ").split(None, 1)[0]
+    found = words(el)
+    return found[0] if found else None
 
 
 def text_holders(
