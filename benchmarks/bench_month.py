@@ -137,7 +137,7 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
     """Run the nightly harvest every night of ``scenario``; return the figures (see the module docstring).
 
     ``budget`` None keeps the shipped [budget] defaults; ``rate`` adds [rate] keys (tests: quick retries);
-    ``watch_keys`` adds [watch] keys (a trade-off study: refresh_days).
+    ``watch_keys`` adds [watch] keys (a trade-off study: refresh_days, refresh_max_days).
     """
     nights = scenario.settings.nights
     watch = scenario.initial_watch()
@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
     parser.add_argument("--refresh-days", type=int, default=None,
                         help="set [watch] refresh_days (default: the shipped value) to study staleness against cost")
+    parser.add_argument("--refresh-max-days", type=int, default=None,
+                        help="set [watch] refresh_max_days (default: the shipped value), the longest wait of a quiet case")
     args = parser.parse_args(argv)
     try:
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -285,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         for label in chosen:
             budget = budgets[label]
             print(f"  {label} budget:", flush=True)
-            keys = {"refresh_days": args.refresh_days} if args.refresh_days is not None else None
+            keys = {k: v for k, v in (("refresh_days", args.refresh_days), ("refresh_max_days", args.refresh_max_days))
+                    if v is not None} or None  # fmt: skip
             result = run_month(scenario, root / f"seed{seed}-{label}", budget, watch_keys=keys,
                                log=lambda line: print(line, flush=True))  # fmt: skip
             results[label][seed] = result
