@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-
 __all__ = [
     "build_tree",
     "clean_html_bytes",
