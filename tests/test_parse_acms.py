@@ -435,7 +435,9 @@ def damaged_json(draw: st.DrawFn) -> bytes:
         if draw(st.booleans()) and isinstance(target, dict):
             del target[path[-1]]
         else:
-            target[path[-1]] = draw(st.sampled_from(ODD_VALUES))
+            # A copy: the shared [] and {} would otherwise be damaged in turn, grow into
+            # themselves across examples, and end as a cycle no JSON document can hold.
+            target[path[-1]] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
     return json.dumps(doc).encode("utf-8")
 
 
