@@ -35,14 +35,15 @@ FEED_OK = FeedScope("all", [])
 # ---------------------------------------------------------------- planner rules (database only)
 
 
-def _harvest(tmp_path, now: datetime, **watch) -> Harvest:
+def _harvest(tmp_path, now: datetime, court: str = "cand", cases: dict | None = None, **watch) -> Harvest:
     # The cap is pinned to refresh_days unless a test studies the longer wait of quiet cases.
     watch.setdefault("refresh_max_days", watch.get("refresh_days", 3))
-    cfg = config_module.from_dict({"watch": {"courts": ["cand"], "refresh_days": 3, **watch,
-                                             "cases": {"cand": {"pacer_case_ids": ["1", "2"]}}}})  # fmt: skip
+    cases = cases or {"pacer_case_ids": ["1", "2"]}
+    cfg = config_module.from_dict({"watch": {"courts": [court], "refresh_days": 3, **watch,
+                                             "cases": {court: cases}}})  # fmt: skip
     db = open_db(tmp_path / "pacer.db")
     endpoints = Endpoints("https://l", "https://o", "https://c", "https://ecf.{court}.uscourts.gov")
-    return Harvest(cfg, db, endpoints, ["cand"], writer=None, clock=FakeClock(now))  # type: ignore[arg-type]
+    return Harvest(cfg, db, endpoints, [court], writer=None, clock=FakeClock(now))  # type: ignore[arg-type]
 
 
 def _docket(entries: list[tuple[str, str | None]]) -> dict:
@@ -51,9 +52,10 @@ def _docket(entries: list[tuple[str, str | None]]) -> dict:
                                for i, (d, n) in enumerate(entries)]}  # fmt: skip
 
 
-def _feed(harvest: Harvest, when: datetime, kind: str = "all", outcome: str = "ok", oldest: str | None = None):
+def _feed(harvest: Harvest, when: datetime, kind: str = "all", outcome: str = "ok", oldest: str | None = None,
+          court: str = "cand"):  # fmt: skip
     night = night_of(Window(WindowSpec()), when).isoformat()
-    record_feed_night(harvest.db, "cand", night, kind=kind, outcome=outcome, fetched_at=when, oldest_item_at=oldest,
+    record_feed_night(harvest.db, court, night, kind=kind, outcome=outcome, fetched_at=when, oldest_item_at=oldest,
                       newest_item_at=when.isoformat())  # fmt: skip
 
 
@@ -306,12 +308,13 @@ def test_entries_sharing_the_last_date_entered_after_the_fetch_are_not_missed(tm
     assert incremental_filter(late, numbers_every_entry=False) == (date(2026, 3, 10), None)
 
 
-def _feed_items(harvest: Harvest, case_id: str, items: list[tuple[str | None, str]], seen: datetime) -> None:
+def _feed_items(harvest: Harvest, case_id: str, items: list[tuple[str | None, str]], seen: datetime,
+               court: str = "cand", docket_number: str = "3:26-cv-1") -> None:  # fmt: skip
     """Store an all-entries feed read at ``seen`` naming ``case_id`` with (document number, pubDate) items."""
     entries = [{"document_number": n, "date_filed": at, "short_description": f"item {i}"} for i, (n, at) in enumerate(items)]
-    store_rss(harvest.db, "cand", [{"pacer_case_id": case_id, "docket_number": "3:26-cv-1", "docket_entries": entries}],
+    store_rss(harvest.db, court, [{"pacer_case_id": case_id, "docket_number": docket_number, "docket_entries": entries}],
               fetched_at=seen)  # fmt: skip
-    _feed(harvest, seen)
+    _feed(harvest, seen, court=court)
 
 
 def test_a_gap_free_feed_starts_the_report_at_its_earliest_new_item_not_the_day_of_the_fetch(tmp_path):
@@ -337,23 +340,15 @@ def test_an_appeals_court_feed_does_not_narrow_the_date_filed_filter(tmp_path):
     # CaseSummary's dateFrom counts the date filed: a brief filed on the 9th and entered on
     # the 10th is published on the 10th, and a report from the 10th would leave it out.
     fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))
-    cfg = config_module.from_dict({"watch": {"courts": ["ca1"], "cases": {"ca1": {"docket_numbers": ["26-1001"]}}}})
-    db = open_db(tmp_path / "pacer.db")
-    endpoints = Endpoints("https://l", "https://o", "https://c", "https://ecf.{court}.uscourts.gov")
-    harvest = Harvest(cfg, db, endpoints, ["ca1"], writer=None, clock=FakeClock(fetched))  # type: ignore[arg-type]
-    db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('ca1', 'CA1', 'https://x')")
-    db.conn.commit()
+    harvest = _harvest(tmp_path, fetched, court="ca1", cases={"docket_numbers": ["26-1001"]})
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('ca1', 'CA1', 'https://x')")
+    harvest.db.conn.commit()
     docket = {**_docket([("2026-03-09", "1")]), "docket_number": "26-1001"}
-    store_docket(db, "ca1", "26-1001", docket, fetched_at=fetched, kind="appellate")
-    record_feed_night(db, "ca1", "2026-03-09", kind="all", outcome="ok", fetched_at=fetched + timedelta(minutes=30),
-                      oldest_item_at=None, newest_item_at=fetched.isoformat())  # fmt: skip
+    store_docket(harvest.db, "ca1", "26-1001", docket, fetched_at=fetched, kind="appellate")
+    _feed(harvest, fetched + timedelta(minutes=30), court="ca1")
     tonight = CENTRAL.localize(datetime(2026, 3, 10, 19, 0))
     harvest.clock.set(tonight)
-    entries = [{"document_number": "2", "date_filed": "2026-03-10T15:00:00Z", "short_description": "brief"}]
-    store_rss(db, "ca1", [{"pacer_case_id": "26-1001", "docket_number": "26-1001", "docket_entries": entries}],
-              fetched_at=tonight)  # fmt: skip
-    record_feed_night(db, "ca1", "2026-03-10", kind="all", outcome="ok", fetched_at=tonight, oldest_item_at=None,
-                      newest_item_at=tonight.isoformat())  # fmt: skip
+    _feed_items(harvest, "26-1001", [("2", "2026-03-10T15:00:00Z")], tonight, court="ca1", docket_number="26-1001")
     [task] = list(harvest.docket_tasks(appellate=True))
     assert (task.reason, task.since) == ("rss", date(2026, 3, 9))
 

@@ -57,15 +57,13 @@ def _tables_with_text(root: etree._Element, page: bytes, needle: str) -> set[etr
     return found
 
 
-def entry_rows(
-    root: etree._Element, page: bytes, tables: list[etree._Element] | None = None
-) -> list[etree._Element]:
+def entry_rows(root: etree._Element, page: bytes, tables: list[etree._Element]) -> list[etree._Element]:
     """All rows of the docket entry tables, in page order, header row first.
 
     Entry tables are those with a "Docket Text" text node and the tables after
     them at the same level (long dockets come in several tables), except the
-    multi-document download tables. ``tables``: every table of the page in page
-    order, when the caller has them.
+    multi-document download tables. ``tables``: every table of the page, in page
+    order (gathered in the caller's one walk of the tree).
     """
     headed = _tables_with_text(root, page, "Docket Text")
     if not headed:
@@ -77,8 +75,7 @@ def entry_rows(
     excluded: set[etree._Element] = set()
     for needle in ("Total file size of selected documents", "Footer format:"):
         excluded |= _tables_with_text(root, page, needle)
-    in_order = root.iter("table") if tables is None else tables
-    kept = [t for t in in_order if t in candidates and t not in excluded]
+    kept = [t for t in tables if t in candidates and t not in excluded]
     return [row for table in kept for row in direct_rows(table)]
 
 
@@ -258,7 +255,7 @@ class EntryRowDigest:
     )
     _KEEP_LOWER = ("assigned to:", "referred to:")
 
-    def __init__(self, multi_doc: bool, checkboxes: bool = True) -> None:
+    def __init__(self, multi_doc: bool, checkboxes: bool) -> None:
         self.multi_doc = multi_doc
         self.checkboxes = checkboxes
         self.records: list[dict | None] = []
@@ -297,8 +294,8 @@ def parse_entries(
     rows: Iterable[etree._Element],
     multi_doc: bool,
     bankruptcy: bool,
-    digest: EntryRowDigest | None = None,
-    checkboxes: bool = True,
+    digest: EntryRowDigest | None,
+    checkboxes: bool,
 ) -> list[dict]:
     """Docket entries from the entry-table rows (header row excluded).
 

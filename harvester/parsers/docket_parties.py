@@ -95,15 +95,15 @@ class PartyRow:
         self.lower = self.text.strip().lower()
 
 
-def party_rows(root: etree._Element, bolds: list[etree._Element] | None = None) -> list[PartyRow]:
+def party_rows(root: etree._Element, bolds: list[etree._Element]) -> list[PartyRow]:
     """All rows of the tables (or table bodies) that hold a party-type header row.
 
     Only bold elements can make a header, so the search starts from them rather
     than from every row of a possibly huge docket. ``bolds``: every <b> of the
-    page in page order, when the caller has them.
+    page, in page order (gathered in the caller's one walk of the tree).
     """
     containers: set[etree._Element] = set()
-    for bold in root.iter("b") if bolds is None else bolds:
+    for bold in bolds:
         if not _is_type_marker(bold):
             continue
         el = bold.getparent()

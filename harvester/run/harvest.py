@@ -264,38 +264,22 @@ class Harvest(SharedInSettings):
             reason = "refresh"
         else:
             return None
+        news = self._feed_news(state)
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
         if reason == "rss" and uncovered == 0 and not is_appellate(court):
-            since, numbered_from = self._feed_filter(state, since, numbered_from)
+            since, numbered_from = feed_filter(news, since, numbered_from)
+        # Pages of a report of what was entered since the last harvest: news of a day or two.
+        estimate = estimate_pages(entries=max(len(news), 1))
         return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, False,
-                          self._incremental_estimate(state), reason, numbered_from)  # fmt: skip
+                          estimate, reason, numbered_from)  # fmt: skip
 
-    def _feed_filter(self, state: cases.CaseState, since: date | None, numbered_from: int | None,
-                     ) -> tuple[date | None, int | None]:  # fmt: skip
-        """Narrow the filter with what a gap-free all-entries feed said is new since the last harvest.
-
-        Such a feed lists every new entry, numbered or not; the items first seen since
-        the last harvest hold them all (with, at most, a few that report had). None was
-        entered before the day (westernmost zone) of the earliest one's publication, so
-        the Entered-date report starts that day, not on the day of the last fetch, whose
-        entries are stored already. When all of them carry a document number, asking
-        from the lowest one returns exactly them. Not on courts of appeals: their
-        ``dateFrom`` counts the date filed, and an entry filed the day before it was
-        entered would fall outside.
-        """
-        rows = self.db.execute(
+    def _feed_news(self, state: cases.CaseState) -> list[tuple[str | None, str | None]]:
+        """(document number, published at) of the case's feed items first seen since its last harvest."""
+        return self.db.execute(
             "SELECT document_number, published_at FROM rss_items"
             " WHERE court_id = ? AND pacer_case_id = ? AND first_seen_at > ?",
             [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
         ).fetchall()
-        published = [_instant(at) for _, at in rows]
-        if rows and all(published):
-            earliest = min(at.astimezone(WESTERNMOST).date() for at in published if at)
-            since = max(since, earliest) if since else earliest
-        digits = [int(n) for n, _ in rows if n and str(n).isdigit()]
-        if rows and len(digits) == len(rows):
-            return since, min(digits)
-        return since, numbered_from
 
     def _refresh_due(self, state: cases.CaseState, uncovered: float, now: datetime) -> bool:
         """Whether a case is due for a re-check after ``uncovered`` nights no feed vouched for.
@@ -355,13 +339,29 @@ class Harvest(SharedInSettings):
             self._window_cache = Window(WindowSpec.from_config(self.config["window"]))
         return self._window_cache
 
-    def _incremental_estimate(self, state: cases.CaseState) -> int:
-        """Pages of a report of what was entered since the last harvest: news of a day or two."""
-        new_entries = self.db.execute(
-            "SELECT count(*) FROM rss_items WHERE court_id = ? AND pacer_case_id = ? AND first_seen_at > ?",
-            [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
-        ).fetchone()[0]
-        return estimate_pages(entries=max(new_entries, 1))
+
+def feed_filter(
+    news: list[tuple[str | None, str | None]], since: date | None, numbered_from: int | None
+) -> tuple[date | None, int | None]:
+    """Narrow the filter with what a gap-free all-entries feed said is new since the last harvest.
+
+    Such a feed lists every new entry, numbered or not; the items first seen since the
+    last harvest (``news``: document number, published at) hold them all (with, at most,
+    a few that report had). None was entered before the day (westernmost zone) of the
+    earliest one's publication, so the Entered-date report starts that day, not on the
+    day of the last fetch, whose entries are stored already. When all of them carry a
+    document number, asking from the lowest one returns exactly them. Not for courts of
+    appeals: their ``dateFrom`` counts the date filed, and an entry filed the day before
+    it was entered would fall outside.
+    """
+    published = [_instant(at) for _, at in news]
+    if news and all(published):
+        earliest = min(at.astimezone(WESTERNMOST).date() for at in published if at is not None)
+        since = max(since, earliest) if since else earliest
+    digits = [int(n) for n, _ in news if n and str(n).isdigit()]
+    if news and len(digits) == len(news):
+        return since, min(digits)
+    return since, numbered_from
 
 
 def incremental_filter(state: cases.CaseState, numbers_every_entry: bool) -> tuple[date | None, int | None]:
