@@ -27,7 +27,7 @@ from harvester.sandbox import MonthScenario, Sandbox
 from harvester.sandbox.agreement import compare
 from harvester.sandbox.clock import CHICAGO
 from harvester.sandbox.courts import court_id_of
-from harvester.sandbox.month import FEED_KINDS, OFFICE_CLOSE, OFFICE_OPEN, entry_category, feed_carries
+from harvester.sandbox.month import FEED_KINDS, OFFICE_CLOSE, OFFICE_OPEN, entry_category, feed_carries, shown_entry
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL_COURTS = ("cand", "nysd", "nysb", "txsb", "ca9", "ca7")
@@ -126,6 +126,26 @@ def test_edits_change_what_the_truth_shows_from_their_time_on(seed):
     assert before["edit"] is None and after["edit"] == kind
     assert before["description"] != after["description"]
     assert (before["document_number"], before["date_entered"]) == (after["document_number"], after["date_entered"])
+
+
+def test_a_reassignment_changes_the_header_not_the_judge_named_in_earlier_entries():
+    # (a month big enough to hold reassignments in cases whose entries name their judge)
+    scenario = MonthScenario(SEEDS[0], nights=10, cases=240, courts=SMALL_COURTS, hang_seconds=1.0)
+    cases = [c for c in scenario.cases if c.reassigned and c.kind == "district"]
+    assert cases, "no reassignment in the month"
+    named = 0
+    for case in cases:
+        when, new_judge = case.reassigned
+        after = when + 3600
+        view = case.at(after)
+        assert view.judge == new_judge and case.at(when - 1).judge == case.first_judge != new_judge
+        served = [shown_entry(view, e) for e in case.timeline(after)]
+        assert served == scenario.case_truth(case, after)["entries"]
+        earlier = [e for e in case.timeline(when - 1)]
+        assert [shown_entry(view, e) for e in earlier] == [shown_entry(case.at(when - 1), e) for e in earlier]
+        named += sum(case.first_judge in s["description"] for s in served[: len(earlier)])
+        assert not any(new_judge in s["description"] for s in served[: len(earlier)])
+    assert named, "no earlier entry names the first judge"
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -154,6 +154,7 @@ class MonthCase(SyntheticCase):
     edits: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
     terminated_ts: float | None = None
     reassigned: tuple[float, str] | None = None
+    first_judge: str = ""
     born: bool = False
 
     def _moments(self, now_ts: float):
@@ -190,6 +191,13 @@ class MonthCase(SyntheticCase):
         if judge == self.judge and terminated == self.date_terminated:
             return self
         return replace(self, judge=judge, date_terminated=terminated)
+
+    def signing_judge(self, entry: Entry) -> str:
+        # An entry's text is fixed when it is entered: a reassignment changes the
+        # header (see :meth:`at`), never the judge named in earlier entries.
+        if self.reassigned is None or entry.ts >= self.reassigned[0]:
+            return self.judge if self.reassigned is None else self.reassigned[1]
+        return self.first_judge
 
     def entry_text(self, entry: Entry) -> tuple[str, str]:
         short, text = self.special.get(entry.k) or super().entry_text(entry)
@@ -295,7 +303,7 @@ class MonthScenario:
             case.activity = case.activity[: k - case.n_hist + 1]  # nothing after the judgment
         elif roll < 0.08:
             new_judge = _person(rng)
-            case.reassigned = (ts, new_judge)
+            case.reassigned, case.first_judge = (ts, new_judge), case.judge
             case.special[k] = (
                 "Clerk's Notice",
                 f"CLERK'S NOTICE of Reassignment. Case reassigned to Judge {new_judge}.",

@@ -326,8 +326,12 @@ class SyntheticCase:
         filed = mdy(entry.filed)
         if "{due}" in template:
             due = mdy(local_date(entry.ts + (7 + (h >> 52) % 40) * DAY))
-            return short, template.format(p=party, a=attorney, j=self.judge, r=ref, d=filed, due=due)
-        return short, template.format(p=party, a=attorney, j=self.judge, r=ref, d=filed)
+            return short, template.format(p=party, a=attorney, j=self.signing_judge(entry), r=ref, d=filed, due=due)
+        return short, template.format(p=party, a=attorney, j=self.signing_judge(entry), r=ref, d=filed)
+
+    def signing_judge(self, entry: Entry) -> str:
+        """The judge an entry's text names: the one assigned when it was entered."""
+        return self.judge
 
 
 _TEXTS = {
