@@ -336,6 +336,45 @@ def test_a_gap_free_feed_starts_the_report_at_its_earliest_new_item_not_the_day_
     assert (tasks["2"].since, tasks["2"].numbered_from) == (date(2026, 3, 9), 2)
 
 
+def test_a_minute_entry_in_the_feed_lifts_the_number_filter_of_a_court_that_numbered_every_entry(tmp_path):
+    # Every stored entry of the court is numbered, so a re-check asks by document number;
+    # a number filter leaves out unnumbered entries, and the feed names one tonight.
+    fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))
+    harvest = _harvest(tmp_path, fetched)
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
+    harvest.db.conn.commit()
+    for case_id in ("1", "2"):
+        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-09", "1")]), fetched_at=fetched)
+    _feed(harvest, fetched + timedelta(minutes=30))
+    tonight = CENTRAL.localize(datetime(2026, 3, 10, 19, 0))
+    harvest.clock.set(tonight)
+    _feed_items(harvest, "1", [(None, "2026-03-10T15:00:00Z")], tonight)
+    _feed_items(harvest, "2", [("2", "2026-03-10T15:00:00Z")], tonight)
+    harvest._tonight.clear()
+    tasks = {t.pacer_case_id: t for t in harvest.docket_tasks(appellate=False)}
+    assert (tasks["1"].since, tasks["1"].numbered_from) == (date(2026, 3, 10), None)
+    assert (tasks["2"].since, tasks["2"].numbered_from) == (date(2026, 3, 10), 2)
+
+
+def test_news_in_a_feed_gap_is_fetched_within_refresh_max_days_though_good_reads_follow(tmp_path):
+    # Two failed reads, then good ones every night: the gap's news never shows in a feed,
+    # and the two uncovered nights alone never reach the quiet case's wait.
+    start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
+    harvest = _harvest(tmp_path, start, refresh_days=3, refresh_max_days=10, refresh_by_pace=False)
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
+    harvest.db.conn.commit()
+    store_docket(harvest.db, "cand", "1", _docket([("2026-01-02", "1")]), fetched_at=start)  # quiet: waits 10
+    _feed(harvest, start + timedelta(minutes=30))
+    due = []
+    for night in range(1, 16):
+        harvest.clock.set(start + timedelta(days=night))
+        _feed(harvest, harvest.clock.now(), kind="failing" if night in (2, 3) else "all",
+              outcome="failed" if night in (2, 3) else "ok")  # fmt: skip
+        if "1" in _plan(harvest):
+            due.append(night)
+    assert due[:1] == [11]  # 10 nights after the gap began (the read of night 1 was its last good one)
+
+
 def test_an_appeals_court_feed_does_not_narrow_the_date_filed_filter(tmp_path):
     # CaseSummary's dateFrom counts the date filed: a brief filed on the 9th and entered on
     # the 10th is published on the 10th, and a report from the 10th would leave it out.

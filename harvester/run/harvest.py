@@ -30,7 +30,7 @@ from harvester.run.acms_routing import system_of, without_acms_only
 from harvester.run.items import FeedNightItem
 from harvester.shared import SharedInSettings
 from harvester.store import cases
-from harvester.store.rss import FeedNight, feed_night, item_span, uncovered_hours
+from harvester.store.rss import FeedNight, feed_night, item_span, uncovered_gaps
 from harvester.store.writer import DatabaseWriter
 
 # Entries entered after a report was fetched carry a date entered no earlier than the
@@ -40,6 +40,8 @@ WESTERNMOST = timezone(timedelta(hours=-10))
 # A night's opening lies within a week of any instant it covers (every week has a closed moment).
 NIGHT_LOOKBACK = timedelta(days=8)
 OPENINGS_SPAN = timedelta(days=60)  # how far back Harvest.night keeps the window's openings
+# A gap in a feed's coverage shorter than this is reads' drift, not a night's news unseen.
+MIN_GAP = timedelta(hours=1)
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,23 @@ class Endpoints:
         urls = [self.login_url, self.logout_url, self.court_lookup_url, self.court_url,
                 *(url for url in (self.acms_url, self.acms_api_url) if url)]  # fmt: skip
         return make_clock(urls, self.clock_url or None, ssl_context(self.ca_bundle or None))
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """What no all-entries feed vouched for since a case's last harvest.
+
+    ``nights``: how much of that time, in nights (a court without a readable feed: all
+    of it); ``waited``: harvest nights since the first of it began, the age of the
+    oldest news the harvest may not have seen.
+    """
+
+    nights: float
+    waited: int
+
+    @classmethod
+    def nothing(cls) -> Uncovered:
+        return cls(0.0, 0)
 
 
 @dataclass(frozen=True)
@@ -183,7 +202,7 @@ class Harvest(SharedInSettings):
                 continue
             self.counters["cases_checked"] += 1
             state = cases.case_state(self.db, court, pacer_case_id) if pacer_case_id else None
-            uncovered = self._uncovered_nights(court, state, now, court in feeds)
+            uncovered = self._uncovered(court, state, now, court in feeds)
             if court not in numbering:
                 numbering[court] = cases.court_numbers_every_entry(self.db, court)
             task = self._task(court, pacer_case_id, docket_number, state, uncovered, now, numbering[court])
@@ -191,21 +210,25 @@ class Harvest(SharedInSettings):
                 self.counters["cases_changed"] += task.reason != "new"
                 yield task
 
-    def _uncovered_nights(self, court: str, state: cases.CaseState | None, now: datetime, has_feed: bool) -> float:
-        """Nights since the case's last harvest whose news no all-entries feed showed (0: the feed vouches).
+    def _uncovered(self, court: str, state: cases.CaseState | None, now: datetime, has_feed: bool) -> Uncovered:
+        """What of the time since the case's last harvest no all-entries feed showed (nothing: the feed vouches).
 
         A court without a readable all-entries feed leaves every night uncovered; one
         whose feed failed, went stale or was not read on some nights leaves those.
         """
-        nights = float(self._nights_since(state.last_harvested_at if state else None, now))
+        nights = self._nights_since(state.last_harvested_at if state else None, now)
         last = _instant(state.last_harvested_at) if state else None
         if not has_feed or last is None or nights <= 0:
-            return nights
+            return Uncovered(float(nights), nights)
         feed = self._feed_tonight_logged(court)
-        hours = uncovered_hours(self.db, court, last, now,
-                                read_tonight=feed is not None and feed.stands_in_for_polling)  # fmt: skip
+        gaps = uncovered_gaps(self.db, court, last, now, read_tonight=feed is not None and feed.stands_in_for_polling)
+        hours = sum((end - start).total_seconds() for start, end in gaps) / 3600
         # To a tenth of a night: a DST night is 23 or 25 hours, and minutes of read drift are no gap.
-        return min(nights, round(hours / 24, 1))
+        uncovered = min(float(nights), round(hours / 24, 1))
+        first = next((start for start, end in gaps if end - start >= MIN_GAP), None)
+        if uncovered <= 0 or first is None:
+            return Uncovered.nothing()
+        return Uncovered(uncovered, (self.night(now) - self.night(first)).days)
 
     def _feed_tonight_logged(self, court: str) -> FeedNight | None:
         if court not in self._tonight:
@@ -252,7 +275,7 @@ class Harvest(SharedInSettings):
 
     def _task(
         self, court: str, pacer_case_id: str | None, docket_number: str | None,
-        state: cases.CaseState | None, uncovered: float, now: datetime, numbers_every_entry: bool = False,
+        state: cases.CaseState | None, uncovered: Uncovered, now: datetime, numbers_every_entry: bool = False,
     ) -> DocketTask | None:  # fmt: skip
         parties = bool(self.config["watch"]["parties"])
         if state is None or state.last_harvested_at is None:
@@ -260,13 +283,13 @@ class Harvest(SharedInSettings):
             return DocketTask(court, pacer_case_id, docket_number, None, parties, estimate_pages(size), "new")
         if state.rss_changed:
             reason = "rss"
-        elif uncovered > 0 and self._refresh_due(state, uncovered, now):
+        elif uncovered.nights > 0 and self._refresh_due(state, uncovered, now):
             reason = "refresh"
         else:
             return None
         news = self._feed_news(state)
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
-        if reason == "rss" and uncovered == 0 and not is_appellate(court):
+        if reason == "rss" and uncovered.nights == 0 and not is_appellate(court):
             since, numbered_from = feed_filter(news, since, numbered_from)
         # Pages of a report of what was entered since the last harvest: news of a day or two.
         estimate = estimate_pages(entries=max(len(news), 1))
@@ -281,21 +304,24 @@ class Harvest(SharedInSettings):
             [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
         ).fetchall()
 
-    def _refresh_due(self, state: cases.CaseState, uncovered: float, now: datetime) -> bool:
-        """Whether a case is due for a re-check after ``uncovered`` nights no feed vouched for.
+    def _refresh_due(self, state: cases.CaseState, uncovered: Uncovered, now: datetime) -> bool:
+        """Whether a case is due for a re-check after nights no feed vouched for.
 
-        After ``refresh_days`` such nights at the latest; sooner, with ``refresh_by_pace``,
-        once its recent pace predicts a new entry in them (revisit in proportion to
-        change, as crawlers schedule pages): a busy case is re-checked nightly on the
-        weekdays its court files on, a quiet one on the schedule, and a short gap in a
-        good feed (a late night) re-buys only the cases likely to have news in it.
+        After ``refresh_days`` such nights at the latest (longer for a quiet case, see
+        :meth:`_refresh_cap`); sooner, with ``refresh_by_pace``, once its recent pace
+        predicts a new entry in them (revisit in proportion to change, as crawlers
+        schedule pages): a busy case is re-checked nightly on the weekdays its court
+        files on, a quiet one on the schedule, and a short gap in a good feed (a late
+        night) re-buys only the cases likely to have news in it. However short the
+        gap, its news is at most ``refresh_max_days`` nights old when it is fetched: a
+        good feed after it never shows what was entered in it.
         """
         watch = self.config["watch"]
-        if uncovered >= self._refresh_cap(state):
+        if uncovered.nights >= self._refresh_cap(state) or uncovered.waited >= int(watch["refresh_max_days"]):
             return True
         if not watch["refresh_by_pace"]:
             return False
-        return cases.recent_pace(self.db, state) * self._busy_days(state, uncovered, now) >= 1.0
+        return cases.recent_pace(self.db, state) * self._busy_days(state, uncovered.nights, now) >= 1.0
 
     def _refresh_cap(self, state: cases.CaseState) -> int:
         """Uncovered nights after which a case is re-checked whatever its pace.
@@ -350,7 +376,8 @@ def feed_filter(
     a few that report had). None was entered before the day (westernmost zone) of the
     earliest one's publication, so the Entered-date report starts that day, not on the
     day of the last fetch, whose entries are stored already. When all of them carry a
-    document number, asking from the lowest one returns exactly them. Not for courts of
+    document number, asking from the lowest one returns exactly them; when one does not,
+    no number filter (a minute entry the court's stored entries never showed it files). Not for courts of
     appeals: their ``dateFrom`` counts the date filed, and an entry filed the day before
     it was entered would fall outside.
     """
@@ -361,7 +388,8 @@ def feed_filter(
     digits = [int(n) for n, _ in news if n and str(n).isdigit()]
     if news and len(digits) == len(news):
         return since, min(digits)
-    return since, numbered_from
+    # An unnumbered (minute) entry among the news: a number filter would leave it out.
+    return since, None if len(digits) < len(news) else numbered_from
 
 
 def incremental_filter(state: cases.CaseState, numbers_every_entry: bool) -> tuple[date | None, int | None]:

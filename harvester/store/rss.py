@@ -253,8 +253,10 @@ FEED_HORIZON = timedelta(hours=24)
 READ_DRIFT = timedelta(minutes=30)
 
 
-def uncovered_hours(db: Database, court_id: str, since: datetime, now: datetime, *, read_tonight: bool) -> float:
-    """Hours of ``since``..``now`` whose news no good read of the court's all-entries feed showed.
+def uncovered_gaps(
+    db: Database, court_id: str, since: datetime, now: datetime, *, read_tonight: bool
+) -> list[tuple[datetime, datetime]]:
+    """The spans of ``since``..``now`` (in order) whose news no good read of the court's all-entries feed showed.
 
     Each good read shows the day before it (further when it lists older items), with
     ``READ_DRIFT`` of slack for reads that start a little later each night. A failed,
@@ -263,7 +265,7 @@ def uncovered_hours(db: Database, court_id: str, since: datetime, now: datetime,
     what is entered after it is in tomorrow's read.
     """
     if now <= since:
-        return 0.0
+        return []
     rows = db.execute(
         "SELECT fetched_at, oldest_item_at FROM feed_nights WHERE court_id = ? AND kind = 'all' AND outcome = 'ok'"
         " AND fetched_at >= ? ORDER BY fetched_at, id",
@@ -278,16 +280,22 @@ def uncovered_hours(db: Database, court_id: str, since: datetime, now: datetime,
         spans.append((reach - READ_DRIFT, fetched))
     if read_tonight and spans:
         spans[-1] = (spans[-1][0], max(spans[-1][1], now))
-    uncovered, cursor = timedelta(0), since
+    gaps, cursor = [], since
     for start, end in sorted(spans):
         if start > cursor:
-            uncovered += min(start, now) - cursor
+            gaps.append((cursor, min(start, now)))
         cursor = max(cursor, end)
         if cursor >= now:
             break
     if now > cursor:
-        uncovered += now - cursor
-    return uncovered.total_seconds() / 3600
+        gaps.append((cursor, now))
+    return gaps
+
+
+def uncovered_hours(db: Database, court_id: str, since: datetime, now: datetime, *, read_tonight: bool) -> float:
+    """Hours of ``since``..``now`` whose news no good read of the court's all-entries feed showed (see :func:`uncovered_gaps`)."""
+    gaps = uncovered_gaps(db, court_id, since, now, read_tonight=read_tonight)
+    return sum((end - start).total_seconds() for start, end in gaps) / 3600
 
 
 def _age_hours(stamp: str | None, at: str) -> float | None:
