@@ -63,9 +63,12 @@ class Key:
     high: float | None = None
     above: bool = False  # low itself is not allowed (a rate of 0 would never send)
     url: bool = False
+    choices: tuple[str, ...] = ()  # a string key: one of these
 
     def check(self, name: str, value: Any, source: str) -> None:
         """ConfigError naming the key when ``value`` is out of this key's range."""
+        if self.choices and value not in self.choices:
+            raise ConfigError(f"{source}: {name} must be one of {', '.join(map(repr, self.choices))}, got {value!r}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return
         if not math.isfinite(value):
@@ -87,6 +90,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "courts": Key(list, [], 'CM/ECF court ids to watch (e.g. ["cand", "nysb"]), or ["all"] for every court in the lookup.', str),
         "follow_rss": Key(bool, False, "Follow every case that appears in a watched court's RSS feed, not only the listed cases."),
         "parties": Key(bool, True, "Fetch parties and counsel with the first (full) docket report of a case."),
+        "parties_refresh": Key(str, "parties", choices=("parties", "counsel", "never"), doc="When a later report asks for the party list again: 'parties' after an entry that adds or ends parties (an amended, third-party, counter- or cross-complaint, an intervention, a substitution, a party dismissed or terminated); 'counsel' also after appearances and withdrawals of counsel; 'never'."),
         "refresh_days": Key(int, 7, low=1, high=3650, doc="Re-check each watched case once this many nights since its last harvest went uncovered by its court's all-entries RSS feed (no feed, a partial, failed or stale one, a night not run; harvest nights, as the window counts them)."),
         "refresh_max_days": Key(int, 28, low=1, high=3650, doc="Longest wait for a re-check: a case whose newest entry is older than refresh_days nights at its last harvest waits as many nights as it had been quiet, up to this many; a closed case waits this many, and so does news in a gap of a court's good feed. Set it to refresh_days to re-check every case every refresh_days nights."),
         "refresh_by_pace": Key(bool, True, "Re-check a case sooner than refresh_days when its recent pace (entries a night over the 28 nights before its last harvest) predicts at least one new entry in the nights no feed covered; off: every refresh_days nights."),
@@ -471,6 +475,8 @@ def _range_text(spec: Key) -> str:
         return f" Allowed: a finite number {' and '.join(parts)}."
     if spec.url:
         return " Must be https:// (http only for a loopback sandbox)."
+    if spec.choices:
+        return f" One of {', '.join(f'`{c}`' for c in spec.choices)}."
     return ""
 
 

@@ -93,4 +93,4 @@ class DocketsSpider(HarvestSpider):
             return
         yield self.audit(response)
         yield DocketItem(court=task.court, pacer_case_id=task.pacer_case_id, record=record, body=response.body,
-                         url=response.url, incremental=task.incremental)
+                         url=response.url, incremental=task.incremental, parties=task.parties)

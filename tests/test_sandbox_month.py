@@ -149,6 +149,23 @@ def test_a_reassignment_changes_the_header_not_the_judge_named_in_earlier_entrie
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_an_amended_complaint_lists_its_new_defendant_from_its_entry_on(seed):
+    scenario = small(seed, party_added_probability=1.0)
+    cases = [c for c in scenario.cases if c.added_parties]
+    assert cases and all(c.kind == "district" and c.case_type != "cr" for c in cases)
+    for case in cases:
+        [(when, party)] = case.added_parties
+        before, after = ([p["name"] for p in scenario.case_truth(case, ts)["parties"]] for ts in (when - 1, when))
+        assert party.name not in before and after == [*before, party.name]
+        [entry] = [e for e in scenario.case_truth(case, when)["entries"] if "AMENDED COMPLAINT" in e["description"]]
+        assert party.name in entry["description"]
+    # The rest of the month is the one without amended complaints.
+    plain = small(seed, party_added_probability=0.0)
+    assert [c.activity for c in plain.cases] == [c.activity for c in scenario.cases]
+    assert plain.events == scenario.events and plain.feeds == scenario.feeds
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_feed_state_follows_the_feed_kind_night_by_night(seed):
     scenario = small(seed, nights=10)
     outage = scenario.events["court_5xx"]

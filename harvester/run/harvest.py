@@ -13,7 +13,7 @@ import logging
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from sqlite_utils import Database
 
@@ -28,6 +28,7 @@ from harvester.parsers.court import is_appellate
 from harvester.parsers.rss_scope import FeedScope
 from harvester.run.acms_routing import system_of, without_acms_only
 from harvester.run.items import FeedNightItem
+from harvester.run.party_news import changes_parties
 from harvester.shared import SharedInSettings
 from harvester.store import cases
 from harvester.store.rss import FeedNight, feed_night, item_span, uncovered_gaps
@@ -71,6 +72,15 @@ class Endpoints:
         return make_clock(urls, self.clock_url or None, ssl_context(self.ca_bundle or None))
 
 
+class FeedNews(NamedTuple):
+    """One feed item first seen since a case's last harvest."""
+
+    document_number: str | None
+    published_at: str | None
+    short_description: str | None
+    description: str | None
+
+
 @dataclass(frozen=True)
 class Uncovered:
     """What no all-entries feed vouched for since a case's last harvest.
@@ -98,7 +108,7 @@ class DocketTask:
     since: date | None  # entered on or after this date; None: no date filter
     parties: bool
     cost_estimate_pages: int
-    reason: str  # new, rss, refresh
+    reason: str  # new, rss, refresh, parties
     numbered_from: int | None = None  # documents numbered from this one on (courts that number every entry)
 
     @property
@@ -277,32 +287,45 @@ class Harvest(SharedInSettings):
         self, court: str, pacer_case_id: str | None, docket_number: str | None,
         state: cases.CaseState | None, uncovered: Uncovered, now: datetime, numbers_every_entry: bool = False,
     ) -> DocketTask | None:  # fmt: skip
-        parties = bool(self.config["watch"]["parties"])
+        watch = self.config["watch"]
+        parties = bool(watch["parties"])
         if state is None or state.last_harvested_at is None:
             size = state.report_size_bytes if state else None
             return DocketTask(court, pacer_case_id, docket_number, None, parties, estimate_pages(size), "new")
+        news = self._feed_news(state)
+        party_news = parties and self._party_news(state, news, str(watch["parties_refresh"]))
         if state.rss_changed:
             reason = "rss"
         elif uncovered.nights > 0 and self._refresh_due(state, uncovered, now):
             reason = "refresh"
+        elif party_news:
+            reason = "parties"
         else:
             return None
-        news = self._feed_news(state)
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
         if reason == "rss" and uncovered.nights == 0 and not is_appellate(court):
-            since, numbered_from = feed_filter(news, since, numbered_from)
-        # Pages of a report of what was entered since the last harvest: news of a day or two.
-        estimate = estimate_pages(entries=max(len(news), 1))
-        return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, False,
+            since, numbered_from = feed_filter([(n.document_number, n.published_at) for n in news], since, numbered_from)
+        # Pages of a report of what was entered since the last harvest: news of a day or two
+        # (with the party list, up to a whole report's).
+        estimate = estimate_pages(state.report_size_bytes) if party_news else estimate_pages(entries=max(len(news), 1))
+        return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, party_news,
                           estimate, reason, numbered_from)  # fmt: skip
 
-    def _feed_news(self, state: cases.CaseState) -> list[tuple[str | None, str | None]]:
-        """(document number, published at) of the case's feed items first seen since its last harvest."""
-        return self.db.execute(
-            "SELECT document_number, published_at FROM rss_items"
+    def _feed_news(self, state: cases.CaseState) -> list[FeedNews]:
+        """The case's feed items first seen since its last harvest."""
+        return [FeedNews(*row) for row in self.db.execute(
+            "SELECT document_number, published_at, short_description, description FROM rss_items"
             " WHERE court_id = ? AND pacer_case_id = ? AND first_seen_at > ?",
             [state.court_id, state.pacer_case_id, state.last_harvested_at or ""],
-        ).fetchall()
+        )]  # fmt: skip
+
+    def _party_news(self, state: cases.CaseState, news: list[FeedNews], mode: str) -> bool:
+        """Whether an entry seen since the party list was last asked for, or tonight's feed, may have changed it."""
+        if mode == "never":
+            return False
+        if changes_parties((text for n in news for text in (n.short_description, n.description)), mode):
+            return True
+        return changes_parties(cases.entry_texts_since(self.db, state.case_id, state.parties_harvested_at), mode)
 
     def _refresh_due(self, state: cases.CaseState, uncovered: Uncovered, now: datetime) -> bool:
         """Whether a case is due for a re-check after nights no feed vouched for.

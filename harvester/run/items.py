@@ -75,6 +75,7 @@ class DocketItem:
     body: bytes
     url: str
     incremental: bool
+    parties: bool | None = None  # asked with the party list (None: a whole report, or one holding parties)
 
 
 @dataclass

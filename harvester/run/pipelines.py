@@ -166,6 +166,7 @@ class StorePipeline(DocumentItems):
         result = dockets.store_docket(
             db, item.court, item.pacer_case_id, item.record, raw=item.body, url=item.url,
             run_id=self.harvest.run_id, incremental=item.incremental, fetched_at=self.harvest.clock.now(),
+            with_parties=item.parties,
         )  # fmt: skip
         stamp_origin(db, self.origin)
         self.crawler.stats.inc_value("harvest/entries_added", result.entries_added)

@@ -47,9 +47,11 @@ from .faults import FaultRule
 from .synthetic import (
     DAY,
     Entry,
+    Party,
     SyntheticCase,
     SyntheticCourts,
     SyntheticSettings,
+    _company,
     _person,
     local_date,
     mdy,
@@ -119,6 +121,7 @@ class MonthSettings:
     new_case_fraction: float = 0.06
     busy_fraction: float = 0.1
     edit_probability: float = 0.05
+    party_added_probability: float = 0.05  # a civil case's amended complaint names a new defendant
     token_expiry_after: int = 1  # docket reports of the token-expiry night before tokens expire
     late_start_seconds: float = 45.0
     hang_seconds: float = 15.0
@@ -144,7 +147,7 @@ class MonthCase(SyntheticCase):
     """A synthetic case whose life in the month is fixed in advance.
 
     ``activity``: entered timestamps of the entries after the epoch (sorted);
-    ``special``: entry index -> (short, text) for closing and reassignment entries;
+    ``special``: entry index -> (short, text) for closing, reassignment and amended-complaint entries;
     ``edits``: entry index -> [(timestamp, kind)]; ``terminated_ts``/``reassigned``:
     when the case closes, and (timestamp, new judge).
     """
@@ -155,6 +158,8 @@ class MonthCase(SyntheticCase):
     terminated_ts: float | None = None
     reassigned: tuple[float, str] | None = None
     first_judge: str = ""
+    added_parties: list[tuple[float, Party]] = field(default_factory=list)  # (entered, party) of amended complaints
+    view_ts: float = float("inf")  # the instant a view (:meth:`at`) shows the case at
     born: bool = False
 
     def _moments(self, now_ts: float):
@@ -188,9 +193,14 @@ class MonthCase(SyntheticCase):
             judge = self.reassigned[1]
         if self.terminated_ts is not None and self.terminated_ts <= now_ts:
             terminated = local_date(self.terminated_ts)
-        if judge == self.judge and terminated == self.date_terminated:
+        if judge == self.judge and terminated == self.date_terminated and not self.added_parties:
             return self
-        return replace(self, judge=judge, date_terminated=terminated)
+        return replace(self, judge=judge, date_terminated=terminated, view_ts=now_ts)
+
+    def parties(self) -> list[Party]:
+        """The parties the case was filed with, then those its amended complaints added by the view's instant."""
+        added = [party for ts, party in self.added_parties if ts <= self.view_ts]
+        return self.original_parties() + added if added else self.original_parties()
 
     def signing_judge(self, entry: Entry) -> str:
         # An entry's text is fixed when it is entered: a reassignment changes the
@@ -309,6 +319,26 @@ class MonthScenario:
                 f"CLERK'S NOTICE of Reassignment. Case reassigned to Judge {new_judge}.",
             )
         case.edits = {i: e for i, e in case.edits.items() if i < case.n_hist + len(case.activity)}
+        self._plan_new_party(case)
+
+    def _plan_new_party(self, case: MonthCase) -> None:
+        """Now and then a civil case's amended complaint adds a defendant, listed from its entry on.
+
+        (A generator of its own: the rest of the month is the same with or without it.)
+        """
+        rng = random.Random(mix(case.key ^ 0x9A27))
+        if case.kind != "district" or case.case_type == "cr" or rng.random() >= self.settings.party_added_probability:
+            return
+        free = [i for i in range(len(case.activity)) if case.n_hist + i not in case.special]
+        if not free:
+            return
+        i = rng.choice(free)
+        new = Party("Defendant", _company(rng), [])
+        plaintiff = case.original_parties()[0].name
+        case.special[case.n_hist + i] = (
+            "Amended Complaint", f"AMENDED COMPLAINT against {new.name} filed by {plaintiff}.",
+        )  # fmt: skip
+        case.added_parties = [(case.activity[i], new)]
 
     def _feeds(self) -> dict[str, dict]:
         """Feed kind per court: each kind at least once, then in proportion; some 'all' feeds flaky."""
@@ -491,7 +521,7 @@ class MonthScenario:
             "pacer_case_id": case.pacer_case_id,
             "feed": self.feeds[case.court.court_id]["kind"],
             "metadata": metadata,
-            "parties": [{"name": p.name, "type": reference_party_type(p.role)} for p in case.parties()],
+            "parties": [{"name": p.name, "type": reference_party_type(p.role)} for p in view.parties()],
             "entries": [shown_entry(case, e) for e in case.timeline(ts)],
         }
 
@@ -508,7 +538,8 @@ class MonthScenario:
 
         An ideal client knows what changed. The night a case is first watched it buys
         the whole docket with parties; on a later night on which entries were added
-        or edited it buys one report of exactly those entries (no parties), as
+        or edited it buys one report of exactly those entries (no parties, unless one
+        of them adds a party), as
         PACER's number and date filters allow; on other nights nothing. Pages are
         PACER's (4,320 bytes a page, at most 30 a report), counted on the report the
         sandbox would serve. ``watch`` maps ``"court/key"`` to the first night
@@ -526,6 +557,7 @@ class MonthScenario:
             if first is None:
                 continue
             seen: dict[int, tuple] = {}
+            adds = {ts for ts, _ in case.added_parties}
             for night in range(first, nights):
                 ts = self.night_start(night).timestamp()
                 entries = case.timeline(ts)
@@ -533,7 +565,8 @@ class MonthScenario:
                 if night == first:
                     news, query = entries, full
                 else:
-                    news, query = [e for e in entries if seen.get(e.k) != state[e.k]], changed
+                    news = [e for e in entries if seen.get(e.k) != state[e.k]]
+                    query = full if any(e.k not in seen and e.ts in adds for e in news) else changed
                 seen = state
                 if not news:
                     continue

@@ -305,7 +305,11 @@ class SyntheticCase:
         return [f"{prefix}{1 if i else 0}{serial + i:08d}" for i in range(attachments + 1)]
 
     def parties(self) -> list[Party]:
-        """The case's parties and their attorneys (generated once, then kept)."""
+        """The case's parties and their attorneys, as the docket lists them."""
+        return self.original_parties()
+
+    def original_parties(self) -> list[Party]:
+        """The parties the case was filed with (generated once, then kept)."""
         if self._parties is None:
             self._parties = _make_parties(self)
             self._filers = [(p.name, p.attorneys[0].name if p.attorneys else p.name) for p in self._parties]
@@ -314,9 +318,9 @@ class SyntheticCase:
     def entry_text(self, entry: Entry) -> tuple[str, str]:
         """(short description, docket text without links) of an entry."""
         if entry.k == 0:
-            return _first_entry_text(self, self.parties())
+            return _first_entry_text(self, self.original_parties())
         if self._parties is None:
-            self.parties()
+            self.original_parties()
         h = entry.h
         party, attorney = self._filers[(h >> 32) % len(self._filers)]
         texts, minutes = _TEXTS[self.court.kind]

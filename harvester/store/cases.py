@@ -32,6 +32,7 @@ class CaseState:
     last_harvested_at: str | None
     rss_changed: bool
     rss_changed_at: str | None
+    parties_harvested_at: str | None = None
 
     @property
     def next_document_number(self) -> int | None:
@@ -42,12 +43,12 @@ class CaseState:
 _CASE_STATE_COLUMNS = (
     "id, court_id, pacer_case_id, kind, docket_number, case_name, date_terminated, entry_count,"
     " last_entry_date_entered, last_document_number, report_size_bytes, last_report_size_bytes,"
-    " first_harvested_at, last_harvested_at, rss_changed, rss_changed_at"
+    " first_harvested_at, last_harvested_at, rss_changed, rss_changed_at, parties_harvested_at"
 )
 
 
 def _case_state(row: tuple) -> CaseState:
-    fields = list(row[:16])
+    fields = list(row[:17])
     fields[14] = bool(fields[14])  # rss_changed is stored as 0/1
     return CaseState(*fields)
 
@@ -130,6 +131,14 @@ def watch_case(
         ).rowcount == 1
 
     return write_transaction(db, work)
+
+
+def entry_texts_since(db: Database, case_id: int, stamp: str | None) -> list[str]:
+    """Docket texts of the case's entries first seen after ``stamp`` (all of them without one)."""
+    return [row[0] for row in db.execute(
+        "SELECT description FROM docket_entries WHERE case_id = ? AND first_seen_at > ? AND description IS NOT NULL",
+        [case_id, stamp or ""],
+    )]  # fmt: skip
 
 
 def watched_cases(db: Database, court_id: str | None = None) -> list[tuple[str, str, str | None]]:

@@ -214,6 +214,7 @@ def store_docket(
     run_id: int | None = None,
     incremental: bool = False,
     report_size_bytes: int | None = None,
+    with_parties: bool | None = None,
 ) -> StoreResult:
     """Store one parsed docket (case, parties, attorneys, entries, raw page) in ONE transaction.
 
@@ -221,7 +222,9 @@ def store_docket(
     ``kind`` defaults to what the court id says. ``raw`` is the page as fetched:
     it is archived (login stripped) and its size recorded as the report size.
     ``incremental=True`` marks a partial report (date or number range): it does
-    not replace the known size of the full report. Merging rules: module doc.
+    not replace the known size of the full report. ``with_parties``: whether the
+    report was asked with its party list (default: a whole report, or one that holds
+    parties); it dates ``parties_harvested_at``. Merging rules: module doc.
     """
     court = court_key(court_id)
     case_key = str(pacer_case_id).strip()
@@ -239,7 +242,8 @@ def store_docket(
         raw_id = None
         if page is not None:
             raw_id = insert_raw(db, page, "docket", court, case_key, url, at, run_id, incremental)
-        return _write_docket(db, court, case_key, kind, docket, at, run_id, incremental, size, raw_id)
+        return _write_docket(db, court, case_key, kind, docket, at, run_id, incremental, size, raw_id,
+                             with_parties=with_parties)  # fmt: skip
 
     return write_transaction(db, work)
 
@@ -271,6 +275,7 @@ def _write_docket(
     size: int | None,
     raw_id: int | None,
     replay: _Replay | None = None,
+    with_parties: bool | None = None,
 ) -> StoreResult:
     conn = db.conn
     conn.execute("INSERT OR IGNORE INTO courts (court_id) VALUES (?)", [court])
@@ -286,7 +291,8 @@ def _write_docket(
     else:
         changed = _replay_entries(db, case_id, docket, at, run_id, replay)
     after = conn.execute("SELECT count(*) FROM docket_entries WHERE case_id = ?", [case_id]).fetchone()[0]
-    _update_case_state(db, case_id, kind, at, incremental, size)
+    asked_parties = (not incremental or bool(docket.parties)) if with_parties is None else with_parties
+    _update_case_state(db, case_id, kind, at, incremental, size, asked_parties)
     if created or replay is not None or JUDGE_FIELDS & docket.fields.keys():  # no judge field: links unchanged
         sync_case_judges(db, [case_id])
     return StoreResult(case_id, created, after - before, changed - (after - before), parties_added, raw_id)
@@ -532,7 +538,9 @@ def _write_party_attorneys(
     )
 
 
-def _update_case_state(db: Database, case_id: int, kind: str, at: str, incremental: bool, size: int | None) -> None:
+def _update_case_state(
+    db: Database, case_id: int, kind: str, at: str, incremental: bool, size: int | None, with_parties: bool
+) -> None:
     # Appellate "document numbers" are document ids on some courts: no usable maximum.
     last_number = (
         "NULL"
@@ -548,9 +556,10 @@ def _update_case_state(db: Database, case_id: int, kind: str, at: str, increment
             last_document_number = {last_number},
             last_report_size_bytes = coalesce(:size, last_report_size_bytes),
             report_size_bytes = CASE WHEN :incremental OR :size IS NULL THEN report_size_bytes ELSE :size END,
-            rss_changed = CASE WHEN rss_changed_at IS NULL OR rss_changed_at <= :at THEN 0 ELSE rss_changed END
+            rss_changed = CASE WHEN rss_changed_at IS NULL OR rss_changed_at <= :at THEN 0 ELSE rss_changed END,
+            parties_harvested_at = CASE WHEN :parties THEN :at ELSE parties_harvested_at END
         WHERE id = :id""",
-        {"id": case_id, "size": size, "incremental": int(incremental), "at": at},
+        {"id": case_id, "size": size, "incremental": int(incremental), "at": at, "parties": int(with_parties)},
     )
 
 
@@ -594,7 +603,7 @@ def replay_case(db: Database, court_id: str, pacer_case_id: str, reports: Sequen
             case_id = _write_docket(db, court, case_key, kind, docket, at, report.run_id, report.incremental,
                                     None, report.raw_page_id, replay).case_id  # fmt: skip
         _sweep_replay(db, case_id, replay)
-        _update_case_state(db, case_id, kind, at, False, None)
+        _update_case_state(db, case_id, kind, at, False, None, False)
         return len(replay.entries)
 
     return write_transaction(db, work)

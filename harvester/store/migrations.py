@@ -498,9 +498,16 @@ def _v10_acms(db: Database) -> None:
         db.execute(statement)
 
 
+def _v11_parties_seen(db: Database) -> None:
+    # When the party list was last asked for: a report without it (an incremental one)
+    # cannot show parties added since, so party news makes the next report ask again.
+    db.execute("ALTER TABLE cases ADD COLUMN parties_harvested_at TEXT")
+    db.execute("UPDATE cases SET parties_harvested_at = first_harvested_at")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_core_tables, _v2_search, _v3_run_mode, _v4_estimates, _v5_fail_closed, _v6_case_origin, _v7_many_nights,
-    _v8_judges, _v9_documents, _v10_acms,
+    _v8_judges, _v9_documents, _v10_acms, _v11_parties_seen,
 ]  # fmt: skip
 LATEST = len(MIGRATIONS)
 
