@@ -8,6 +8,7 @@ courts list.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,13 +32,15 @@ FIRST = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
 
 PARTY_TEXTS = [
     "AMENDED COMPLAINT against Redwood Corporation filed by Acme LLC.",
+    "SECOND AMENDED COMPLAINT against defendants Blue Inc., Red LLC.",
     "THIRD PARTY COMPLAINT against Blue Inc. filed by Acme LLC.",
     "ANSWER to Complaint with Jury Demand, COUNTERCLAIM against Acme LLC by Redwood Corporation.",
-    "MOTION to Intervene by State of Ohio.",
+    "ORDER granting 17 Motion to Intervene. Signed by Judge A on 3/4/2026.",
     "ORDER dismissing defendant Blue Inc. Signed by Judge A on 3/4/2026.",
     "STIPULATION of Dismissal as to Blue Inc. only.",
-    "Defendant Blue Inc. terminated.",
-    "MOTION for Substitution of Party filed by Acme LLC.",
+    "ORDER granting Motion for Substitution of Party filed by Acme LLC.",
+    "Minute Entry for proceedings held before Judge A: Sentencing held on 9/7/2005. Party Robert Warren terminated.",
+    "RESPONDENT United States Department of Justice, TERMINATED. [Entered: 10/06/2023 10:54 AM]",
 ]
 COUNSEL_TEXTS = [
     "NOTICE of Appearance by Jane Roe on behalf of Acme LLC",
@@ -45,10 +48,15 @@ COUNSEL_TEXTS = [
     "MOTION to Withdraw as Attorney by Jane Roe.",
     "APPEARANCE of Counsel Form filed by Attorney Betty N. Adams for Westfield Holdings, LLC.",
 ]
+# Entries that name such events without being one (CM/ECF's text starts with the event itself).
 OTHER_TEXTS = [
     "MOTION to Dismiss for Failure to State a Claim filed by Redwood Corporation.",
     "ORDER granting in part and denying in part 38 Motion to Dismiss. Signed by Judge A on 3/4/2026.",
     "ANSWER to Complaint with Jury Demand by Redwood Corporation.",
+    "MEMORANDUM in Support re 17 MOTION to Intervene filed by Putative Intervenor.",
+    "Reply Memorandum in Support of Motion to Dismiss Plaintiff's Second Amended Complaint filed by Gabriel Capital.",
+    "Response of Bank of America to Counterclaims and Answer (related document(s) 6).",
+    "ORDER granting 12 Motion to Dismiss filed by Defendant Redwood (Motions terminated: 12 MOTION to Dismiss)",
     "Meeting of Creditors Held and Concluded on 01/20/2026.",
     "SCHEDULING ORDER: Discovery due by 01/29/2026.",
     None,
@@ -207,3 +215,16 @@ def test_a_month_of_real_harvests_ends_with_the_parties_amended_complaints_added
     assert [pair for pair in added if pair not in stored] == []
     changes = {row[0] for row in db.execute("SELECT change FROM changes")}
     assert "new_party" in changes
+
+
+def test_party_news_is_a_few_entries_in_a_thousand_of_the_real_dockets_corpus():
+    # Each one buys a party list again: a rule that fired on ordinary entries would cost a page a night per case.
+    from golden_support import CORPUS
+
+    folders = [CORPUS / "dockets" / kind for kind in ("district", "bankruptcy", "appellate")]
+    if not all(folder.is_dir() for folder in folders):
+        pytest.skip(f"the shared corpus is not here ({CORPUS}): whole-corpus tests need ../shared")
+    texts = [entry.get("description") for folder in folders for path in sorted(folder.glob("*.json"))
+             for entry in json.loads(path.read_text(encoding="utf-8")).get("docket_entries") or []]  # fmt: skip
+    news = [text for text in texts if changes_parties([text], "parties")]
+    assert len(texts) > 5000 and 0 < len(news) <= len(texts) / 200

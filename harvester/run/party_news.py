@@ -20,19 +20,26 @@ __all__ = ["PARTY_REFRESH_MODES", "changes_parties"]
 
 PARTY_REFRESH_MODES = ("parties", "counsel", "never")
 
-_PARTY_EVENTS = re.compile(
-    r"\b(?:amended\s+(?:complaint|petition)|third[- ]party\s+(?:complaint|defendant)|counter[- ]?claims?\b"
-    r"|cross[- ]?claims?\b|interven(?:e|or|ors|tion)\b|joinder\b"
-    r"|substitut(?:e|ion)\s+(?:of\s+)?(?:party|parties|plaintiffs?|defendants?|debtors?)"
-    r"|dismiss\w*\s+(?:as\s+to|(?:all\s+claims\s+)?against|(?:of\s+)?(?:defendants?|plaintiffs?|party|parties))"
-    r"|terminated\b)",
-    re.IGNORECASE,
-)
-_COUNSEL_EVENTS = re.compile(
-    r"\b(?:notice\s+of\s+appearance|appearance\s+of\s+counsel|withdraw\w*\s+(?:as\s+)?(?:counsel|attorney)"
-    r"|substitution\s+of\s+(?:counsel|attorney))",
-    re.IGNORECASE,
-)
+_PARTY_WORD = r"(?:part(?:y|ies)|defendants?|plaintiffs?|intervenors?|respondents?|petitioners?|appellants?|appellees?|creditors?)"
+_PARTY_EVENTS = [
+    # A pleading that names parties: CM/ECF's docket text starts with its event, so a
+    # memorandum about a motion to dismiss an amended complaint is not one.
+    re.compile(r"^\W*(?:(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+)?amended\s+(?:complaint|petition)\b"
+               r"|^\W*(?:third[- ]party|intervenor'?s?)\s+complaint\b", re.IGNORECASE),
+    re.compile(r"\b(?:counter[- ]?claims?|cross[- ]?claims?|third[- ]party\s+complaint|complaint\s+in\s+intervention)"
+               r"\s+against\b", re.IGNORECASE),
+    # An order or stipulation that lets a party in or out.
+    re.compile(r"^\W*(?:(?:so\s+)?ordered\b|order\b|stipulation\b|stipulated\b)[^\n]*?"
+               r"(?:\binterven\w*|\bsubstitut\w*\s+(?:of\s+)?" + _PARTY_WORD + r"|\bjoinder\b"
+               r"|\bdismiss\w*\s+(?:all\s+claims\s+)?(?:as\s+to|against)\b|\bdismiss\w*\s+" + _PARTY_WORD + r"\b)",
+               re.IGNORECASE),
+    # The clerk's note that a party (or its counsel) is terminated; not "Motions terminated".
+    re.compile(r"\b" + _PARTY_WORD + r"\b[^.;]{0,120}?(?<!otions )(?<!otion )\bterminated\b", re.IGNORECASE),
+]
+_COUNSEL_EVENTS = [
+    re.compile(r"\b(?:notice\s+of\s+appearance|appearance\s+of\s+counsel|withdraw\w*\s+(?:as\s+)?(?:counsel|attorney)"
+               r"|substitution\s+of\s+(?:counsel|attorney))", re.IGNORECASE),
+]
 
 
 def changes_parties(texts: Iterable[str | None], mode: str) -> bool:
@@ -42,5 +49,5 @@ def changes_parties(texts: Iterable[str | None], mode: str) -> bool:
     """
     if mode == "never":
         return False
-    patterns = (_PARTY_EVENTS, _COUNSEL_EVENTS) if mode == "counsel" else (_PARTY_EVENTS,)
+    patterns = _PARTY_EVENTS + _COUNSEL_EVENTS if mode == "counsel" else _PARTY_EVENTS
     return any(text and any(p.search(text) for p in patterns) for text in texts)
