@@ -392,6 +392,22 @@ def test_an_appeals_court_feed_does_not_narrow_the_date_filed_filter(tmp_path):
     assert (task.reason, task.since) == ("rss", date(2026, 3, 9))
 
 
+@pytest.mark.parametrize(("lag_days", "since"), [(0, date(2026, 3, 9)), (1, date(2026, 3, 9)), (6, date(2026, 3, 4))])
+def test_an_appeals_court_report_reaches_back_by_the_courts_filing_lag(tmp_path, lag_days, since):
+    # dateFrom counts the date filed: a brief filed six days before it was entered must not
+    # fall before a report that starts on the fetch day. (A day's lag is covered: what was
+    # entered on the fetch day came before the night's fetch.)
+    fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))
+    harvest = _harvest(tmp_path, fetched, court="ca1", cases={"docket_numbers": ["26-1001"]}, refresh_days=1)
+    filed = (date(2026, 3, 9) - timedelta(days=lag_days)).isoformat()
+    docket = {"docket_number": "26-1001", "case_name": "A v. B", "docket_entries": [
+        {"date_filed": filed, "date_entered": "2026-03-09", "document_number": "1", "description": "BRIEF"}]}  # fmt: skip
+    store_docket(harvest.db, "ca1", "26-1001", docket, fetched_at=fetched, kind="appellate")
+    harvest.clock.set(fetched + timedelta(days=1))
+    [task] = list(harvest.docket_tasks(appellate=True))
+    assert (task.reason, task.since) == ("refresh", since)
+
+
 def test_courts_that_number_every_entry_are_asked_by_document_number(tmp_path):
     (tmp_path / "x").mkdir()
     state = _state(tmp_path / "x", [("2026-03-02", "1"), ("2026-03-03", "7")], CENTRAL.localize(datetime(2026, 3, 3, 19)))

@@ -41,6 +41,8 @@ WESTERNMOST = timezone(timedelta(hours=-10))
 # A night's opening lies within a week of any instant it covers (every week has a closed moment).
 NIGHT_LOOKBACK = timedelta(days=8)
 OPENINGS_SPAN = timedelta(days=60)  # how far back Harvest.night keeps the window's openings
+# The longest lag between an appellate entry's filing and its entry that a report allows for.
+MAX_FILING_LAG_DAYS = 31
 # A gap in a feed's coverage shorter than this is reads' drift, not a night's news unseen.
 MIN_GAP = timedelta(hours=1)
 
@@ -131,6 +133,7 @@ class Harvest(SharedInSettings):
     _window_cache: Window | None = field(default=None, repr=False)
     _tonight: dict[str, FeedNight | None] = field(default_factory=dict, repr=False)  # court -> its feed tonight
     _weekdays: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)  # court -> weekday weights
+    _filing_lag: dict[str, int] = field(default_factory=dict, repr=False)  # court of appeals -> days, see _task
     _openings: tuple[datetime, datetime, list[datetime]] | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- planning
@@ -303,6 +306,8 @@ class Harvest(SharedInSettings):
         else:
             return None
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
+        if is_appellate(court) and since is not None:
+            since -= timedelta(days=self._appellate_look_back(court))
         if reason == "rss" and uncovered.nights == 0 and not is_appellate(court):
             since, numbered_from = feed_filter([(n.document_number, n.published_at) for n in news], since, numbered_from)
         # Pages of a report of what was entered since the last harvest: news of a day or two
@@ -310,6 +315,18 @@ class Harvest(SharedInSettings):
         estimate = estimate_pages(state.report_size_bytes) if party_news else estimate_pages(entries=max(len(news), 1))
         return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, party_news,
                           estimate, reason, numbered_from)  # fmt: skip
+
+    def _appellate_look_back(self, court: str) -> int:
+        """Days before the fetch day a court of appeals' report must start: its ``dateFrom`` counts the date filed.
+
+        An entry entered after the last fetch was filed at most the court's filing lag
+        before it (the longest lag between filed and entered its recent entries show,
+        up to ``MAX_FILING_LAG_DAYS``). A lag of a day is covered already: what was
+        entered on the fetch day itself came before the night's fetch.
+        """
+        if court not in self._filing_lag:
+            self._filing_lag[court] = min(cases.filing_lag_days(self.db, court), MAX_FILING_LAG_DAYS)
+        return max(0, self._filing_lag[court] - 1)
 
     def _feed_news(self, state: cases.CaseState) -> list[FeedNews]:
         """The case's feed items first seen since its last harvest."""

@@ -133,6 +133,19 @@ def watch_case(
     return write_transaction(db, work)
 
 
+def filing_lag_days(db: Database, court_id: str, recent_days: int = 90) -> int:
+    """The longest wait, in days, from filing to entry among the court's entries of the last ``recent_days``."""
+    row = db.execute(
+        "SELECT max(julianday(e.date_entered) - julianday(substr(e.date_filed, 1, 10)))"
+        " FROM docket_entries e JOIN cases c ON c.id = e.case_id"
+        " WHERE c.court_id = ? AND e.date_entered IS NOT NULL AND e.date_filed IS NOT NULL"
+        " AND e.date_entered >= (SELECT date(max(date_entered), ?) FROM docket_entries e2"
+        "                        JOIN cases c2 ON c2.id = e2.case_id WHERE c2.court_id = ?)",
+        [court_key(court_id), f"-{int(recent_days)} days", court_key(court_id)],
+    ).fetchone()
+    return max(0, int(row[0] or 0))
+
+
 def entry_texts_since(db: Database, case_id: int, stamp: str | None) -> list[str]:
     """Docket texts of the case's entries first seen after ``stamp`` (all of them without one)."""
     return [row[0] for row in db.execute(
