@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from datetime import UTC
 from typing import Any
 
 import click
@@ -259,7 +258,7 @@ def status(config_path: str | None, db_path: str | None, run_count: int, as_json
 @click.option("--nights", default=3, show_default=True, help="How many upcoming open periods to list.")
 def window_cmd(config_path: str | None, at: str | None, nights: int) -> None:
     """Show whether the harvest window is open, in Central time and your local time."""
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from harvester import config as config_module
     from harvester.gate.window import Window, WindowSpec, format_both
@@ -314,7 +313,7 @@ def main() -> None:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except PermissionError as exc:  # a state dir, log or database the harvester's user may not write
-        from harvester.logs import mask
+        from harvester.masking import mask
 
         click.echo(mask(f"Error: permission denied: {exc.filename or exc}"), err=True)
         sys.exit(1)
