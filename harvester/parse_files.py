@@ -74,11 +74,14 @@ def parse_file(path: str, court: str | None, parse_page: Callable[..., dict]) ->
     return {"source": path, **record}
 
 
+# json escapes every control character, so b"\n" ends each line and nothing else.
+# A record is a fresh tree of dicts and lists (no cycles): no need to track them.
+# (One encoder for every line: json.dumps with options makes a new one each call.)
+_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def _line(path: str, court: str | None, parse_page: Callable[..., dict]) -> bytes:
-    # json escapes every control character, so b"\n" ends each line and nothing else.
-    # A record is a fresh tree of dicts and lists (no cycles): no need to track them.
-    line = json.dumps(parse_file(path, court, parse_page), ensure_ascii=False, check_circular=False)
-    return (line + "\n").encode("utf-8")
+    return (_to_json(parse_file(path, court, parse_page)) + "\n").encode("utf-8")
 
 
 def parse_files(
