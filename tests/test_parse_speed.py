@@ -90,8 +90,11 @@ def test_parse_command_jobs_option_keeps_the_output() -> None:
 
 def _click_parse(args: list[str]) -> tuple[list[str], str | None, int | None] | None:
     """What click makes of ``harvester parse ARGS``, None when it refuses them or shows help."""
+    # (under the group's context, as a real run: -h is help there too, and click keeps
+    # the help option it makes first, so a context without it would change --help)
+    parent = click.Context(cli, info_name="harvester", **cli.context_settings)
     try:
-        params = cli.commands["parse"].make_context("parse", list(args)).params
+        params = cli.commands["parse"].make_context("parse", list(args), parent=parent).params
     except (click.ClickException, click.exceptions.Exit):
         return None
     return list(params["paths"]), params["court"], params["jobs"]
