@@ -127,7 +127,7 @@ def _doc_id_from_href(href: str) -> str:
 
 
 def _seq_from_onclick(anchor: etree._Element) -> str | None:
-    onclick = anchor.get("onclick") or anchor.get("onClick")
+    onclick = anchor.get("onclick")  # (the HTML parser lower-cases attribute names: onClick too)
     if onclick and "goDLS" in onclick:
         args = _GODLS_ARGS.findall(onclick)
         if len(args) >= 3:

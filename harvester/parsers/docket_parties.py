@@ -126,9 +126,15 @@ def _is_type_marker(bold: etree._Element) -> bool:
     parent = bold.getparent()
     if parent is not None and parent.tag == "i" and _has_own_text(bold):
         return True
-    if any(child.tag == "u" and _has_own_text(child) for child in bold):
+    if "-----" in (bold.text or ""):
         return True
-    return "-----" in (bold.text or "") or any("-----" in (c.tail or "") for c in bold)
+    for child in bold:  # (one pass over the children for both of their tests: every <b> of the page comes here)
+        if child.tag == "u" and _has_own_text(child):
+            return True
+        tail = child.tail
+        if tail and "-----" in tail:
+            return True
+    return False
 
 
 # --- parties -------------------------------------------------------------------
