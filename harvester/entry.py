@@ -11,6 +11,7 @@ help and their errors.
 
 from __future__ import annotations
 
+import os
 import sys
 
 __all__ = ["main", "plain_parse"]
@@ -63,6 +64,9 @@ def main() -> None:
     except KeyboardInterrupt:  # as click reports it
         sys.stderr.write("\nAborted.\n")
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # the reader left (`| head`): exit 1 without a word, as click does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (the exit's flush cannot fail again)
+        sys.exit(1)
     sys.exit(0)
 
 

@@ -129,6 +129,20 @@ def test_the_usual_invocations_are_plain(args: list[str]) -> None:
     assert plain_parse(["parse", *args]) == _click_parse(args) is not None
 
 
+@pytest.mark.parametrize("jobs", [["-j", "2"], ["--jobs=2"]])  # plain, and through click
+def test_a_reader_that_leaves_ends_the_command_quietly(jobs: list[str]) -> None:
+    """`harvester parse ... | head`: exit 1 and no traceback, on both paths."""
+    command = [str(EXECUTABLE)] if EXECUTABLE.exists() else [sys.executable, "-m", "harvester.entry"]
+    pages = [p for p in PAGES if os.path.exists(p)] * 4  # (more output than a pipe holds)
+    proc = subprocess.Popen([*command, "parse", *jobs, *pages], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert stderr == b""
+
+
 def test_a_plain_parse_does_not_load_click() -> None:
     probe = (
         "import sys\n"
