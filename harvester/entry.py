@@ -1,8 +1,7 @@
 """The ``harvester`` executable. A plain ``harvester parse FILE...`` starts without click.
 
 Loading click and the command definitions (:mod:`harvester.cli`) takes ~40 ms, a
-third of the start of ``harvester parse`` on a few files, which is how a script
-that parses each page as it arrives calls it. A plain invocation (paths,
+third of the start of ``harvester parse`` on a few files. A plain invocation (paths,
 ``--court C``, ``--jobs N``/``-j N``) is recognised here and run directly. Anything
 else (help, any other command, another spelling of an option, a mistake) goes to
 :mod:`harvester.cli`, so click stays the one definition of the commands, their
