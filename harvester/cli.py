@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
-from datetime import UTC
 from typing import Any
 
 import click
@@ -22,6 +20,8 @@ def cli() -> None:
     """Harvest PACER/CM/ECF court data into SQLite, gently and within budget."""
 
 
+# harvester/entry.py runs plain invocations of this command itself, without loading
+# click: keep its _PARSE_OPTIONS in step with the options here.
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--court", help="CM/ECF court id (e.g. cand) for pages that do not name their court.")
@@ -33,19 +33,9 @@ def parse(paths: tuple[str, ...], court: str | None, jobs: int | None) -> None:
     Each line has "source" (the path as given), "kind" (detected) and the parsed
     fields, or "error" with the reason when the page cannot be parsed.
     """
-    from harvester.parse_files import default_jobs, parse_files
-    from harvester.parsers import parse_page
+    from harvester.parse_files import write_parsed
 
-    # Bytes, so a non-UTF-8 locale cannot make a court's accented name fatal.
-    out = sys.stdout.buffer
-    out.flush()  # nothing buffered may be copied into the worker processes
-    for line in parse_files(list(paths), court, parse_page, jobs or default_jobs()):
-        out.write(line)
-        out.flush()
-    # The work is done and written. Frozen, the objects left are not walked again by
-    # the garbage collector's passes at the interpreter's exit (~20 ms, a 30th of a
-    # corpus run); nothing they hold needs finalising (the output is flushed).
-    gc.freeze()
+    write_parsed(list(paths), court, jobs)
 
 
 @cli.command()
@@ -259,7 +249,7 @@ def status(config_path: str | None, db_path: str | None, run_count: int, as_json
 @click.option("--nights", default=3, show_default=True, help="How many upcoming open periods to list.")
 def window_cmd(config_path: str | None, at: str | None, nights: int) -> None:
     """Show whether the harvest window is open, in Central time and your local time."""
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from harvester import config as config_module
     from harvester.gate.window import Window, WindowSpec, format_both
@@ -314,7 +304,7 @@ def main() -> None:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except PermissionError as exc:  # a state dir, log or database the harvester's user may not write
-        from harvester.logs import mask
+        from harvester.masking import mask
 
         click.echo(mask(f"Error: permission denied: {exc.filename or exc}"), err=True)
         sys.exit(1)

@@ -1,6 +1,6 @@
 """Exceptions that carry a message meant for the user, never a secret, and the exit codes."""
 
-from harvester.logs import mask
+from harvester.masking import mask
 
 # Exit codes a cron wrapper can act on (documented in docs/operations.md).
 EXIT_OK = 0

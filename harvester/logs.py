@@ -12,42 +12,20 @@ import os
 from io import TextIOWrapper
 from pathlib import Path
 
+from harvester.masking import MASK, has_secrets, mask, mask_any, register_secret
+
+# (MASK, mask_any and register_secret are used through this module too)
+__all__ = ["FORMAT", "MASK", "mask", "mask_any", "register_secret", "RedactingFilter", "LazyFileHandler",
+           "check_log_file", "setup_logging"]
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-MASK = "********"
-# Every secret this process knows (password, TOTP secret, session tokens); see register_secret.
-_SECRETS: set[str] = set()
-
-
-def register_secret(value: str) -> None:
-    """Mask ``value`` in every log record, message, database row and file from now on."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
-
-
-def mask(text: str) -> str:
-    """``text`` with every registered secret value replaced by the mask (longest first)."""
-    for value in sorted(_SECRETS, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
-
-
-def mask_any(value: object) -> object:
-    """Strings masked, and the strings inside lists and dicts (for JSON columns)."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {mask_any(k): mask_any(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mask_any(v) for v in value]
-    return value
 
 
 class RedactingFilter(logging.Filter):
     """Masks registered secrets in the formatted message of every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not _SECRETS:
+        if not has_secrets():
             return True
         message = record.getMessage()
         if record.exc_info and not record.exc_text:

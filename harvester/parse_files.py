@@ -18,18 +18,21 @@ this process.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
+import sys
 from collections.abc import Callable, Iterator
 
 from .errors import ParseError
 
-__all__ = ["default_jobs", "parse_file", "parse_files"]
+__all__ = ["default_jobs", "parse_file", "parse_files", "write_parsed"]
 
 _BATCH_BYTES = 64 << 20  # input bytes per batch: bounds the buffered output
 _BATCH_FILES = 2048
 _MIN_PARALLEL_BYTES = 1 << 20  # below this a fork costs more than it saves
+_OUTPUT_CHUNK = 1 << 20  # a worker's output buffer, and its pipe's size (Linux's default maximum)
 
 
 def default_jobs() -> int:
@@ -38,6 +41,22 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def write_parsed(paths: list[str], court: str | None, jobs: int | None) -> None:
+    """``harvester parse``: the JSON line of each path to stdout, in the order given."""
+    from .parsers import parse_page
+
+    # Bytes, so a non-UTF-8 locale cannot make a court's accented name fatal.
+    out = sys.stdout.buffer
+    out.flush()  # nothing buffered may be copied into the worker processes
+    for line in parse_files(paths, court, parse_page, jobs or default_jobs()):
+        out.write(line)
+        out.flush()
+    # The work is done and written. Frozen, the objects left are not walked again by
+    # the garbage collector's passes at the interpreter's exit (~20 ms, a 30th of a
+    # corpus run); nothing they hold needs finalising (the output is flushed).
+    gc.freeze()
 
 
 def parse_file(path: str, court: str | None, parse_page: Callable[..., dict]) -> dict:
@@ -56,11 +75,14 @@ def parse_file(path: str, court: str | None, parse_page: Callable[..., dict]) ->
     return {"source": path, **record}
 
 
+# json escapes every control character, so b"\n" ends each line and nothing else.
+# A record is a fresh tree of dicts and lists (no cycles): no need to track them.
+# (One encoder for every line: json.dumps with options makes a new one each call.)
+_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def _line(path: str, court: str | None, parse_page: Callable[..., dict]) -> bytes:
-    # json escapes every control character, so b"\n" ends each line and nothing else.
-    # A record is a fresh tree of dicts and lists (no cycles): no need to track them.
-    line = json.dumps(parse_file(path, court, parse_page), ensure_ascii=False, check_circular=False)
-    return (line + "\n").encode("utf-8")
+    return (_to_json(parse_file(path, court, parse_page)) + "\n").encode("utf-8")
 
 
 def parse_files(
@@ -113,7 +135,7 @@ def _parallel(
         ready, _, _ = select.select(list(workers), [], [])
         for fd in ready:
             pid, partial = workers[fd]
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, _OUTPUT_CHUNK)
             if not chunk:  # (a line cut short by a dying worker is dropped: its file is redone below)
                 os.close(fd)
                 os.waitpid(pid, 0)
@@ -148,13 +170,30 @@ def _task_pipe(order: list[int]) -> int:
     return read_fd
 
 
+def _output_pipe() -> tuple[int, int]:
+    """A pipe for a worker's lines, holding a whole output chunk where the system allows.
+
+    A worker's lines then reach this process in a few big writes, each taken in one
+    read, instead of a wake-up of both sides for every 64 KiB (the default pipe
+    size): nearly half this process's CPU during a run, taken from the workers' cores.
+    """
+    read_fd, write_fd = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _OUTPUT_CHUNK)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's pipe-max-size
+        pass
+    return read_fd, write_fd
+
+
 def _fork_worker(
     paths: list[str], tasks: int, court: str | None, parse_page: Callable[..., dict]
 ) -> tuple[int, int]:
     """Start a process that parses the files whose indices it reads from ``tasks``,
     writing "index<TAB>line" to a pipe; (read end, pid). Reads of 4 bytes from a
     pipe are whole and go to one reader, so no file is taken twice."""
-    read_fd, write_fd = os.pipe()
+    read_fd, write_fd = _output_pipe()
     pid = os.fork()
     if pid:
         os.close(write_fd)
@@ -162,7 +201,7 @@ def _fork_worker(
     status = 1
     try:
         os.close(read_fd)
-        with os.fdopen(write_fd, "wb", buffering=1 << 16) as out:
+        with os.fdopen(write_fd, "wb", buffering=_OUTPUT_CHUNK) as out:
             while task := os.read(tasks, 4):
                 i = int.from_bytes(task, "little")
                 out.write(b"%d\t" % i + _line(paths[i], court, parse_page))

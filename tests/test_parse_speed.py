@@ -16,11 +16,16 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 from db_support import DOCKET_FIXTURES, page, table_dump
 from golden_support import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harvester import parse_files as parse_files_module
+from harvester.cli import cli
+from harvester.entry import plain_parse
 from harvester.parse_files import parse_files
 from harvester.parsers import parse_page
 from harvester.parsers import text as text_module
@@ -73,13 +78,85 @@ def test_a_worker_that_dies_leaves_its_files_to_the_parent(monkeypatch) -> None:
 
 
 def test_parse_command_jobs_option_keeps_the_output() -> None:
-    command = [str(EXECUTABLE)] if EXECUTABLE.exists() else [sys.executable, "-m", "harvester.cli"]
+    command = [str(EXECUTABLE)] if EXECUTABLE.exists() else [sys.executable, "-m", "harvester.entry"]
+    # (--jobs=2 is not a plain invocation: click runs that one)
     runs = [
         subprocess.run([*command, "parse", *jobs, *PAGES], capture_output=True, timeout=300, check=True).stdout
-        for jobs in (["-j", "1"], ["-j", "2"], [])
+        for jobs in (["-j", "1"], ["-j", "2"], [], ["--jobs=2"])
     ]
-    assert runs[0] == runs[1] == runs[2]
+    assert runs[0] == runs[1] == runs[2] == runs[3]
     assert runs[0].count(b"\n") == len(PAGES)
+
+
+def _click_parse(args: list[str]) -> tuple[list[str], str | None, int | None] | None:
+    """What click makes of ``harvester parse ARGS``, None when it refuses them or shows help."""
+    # (under the group's context, as a real run: -h is help there too, and click keeps
+    # the help option it makes first, so a context without it would change --help)
+    parent = click.Context(cli, info_name="harvester", **cli.context_settings)
+    try:
+        params = cli.commands["parse"].make_context("parse", list(args), parent=parent).params
+    except (click.ClickException, click.exceptions.Exit):
+        return None
+    return list(params["paths"]), params["court"], params["jobs"]
+
+
+_PATH_ARGS = st.sampled_from(["a.html", "b c.html", "", "-a.html", "-"])
+_OPTION_ARGS = st.sampled_from(["--court", "--jobs", "-j", "--court=cand", "--jobs=2", "-j2", "-h", "--help", "--", "--bogus"])
+_VALUE_ARGS = st.sampled_from(["cand", "", "2", "01", "0", "-1", "+3", " 4", "\u0663", "\u00b2", "--jobs", "a.html"])
+# Command lines of paths, options with a value, and options alone (mistakes among them).
+_PARSE_ARGS = st.lists(
+    st.one_of(_PATH_ARGS.map(lambda a: [a]), st.tuples(_OPTION_ARGS, _VALUE_ARGS).map(list), _OPTION_ARGS.map(lambda a: [a])),
+    max_size=5,
+).map(lambda parts: [arg for part in parts for arg in part])
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PARSE_ARGS)
+def test_a_plain_parse_reads_its_arguments_as_click_does(args: list[str]) -> None:
+    """The executable runs plain `harvester parse` invocations without click: whatever
+    it accepts, click reads the same way (the rest it leaves to click)."""
+    plain = plain_parse(["parse", *args])
+    if plain is not None:
+        assert plain == _click_parse(args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["a.html"], ["a.html", "b.html", "--court", "cand"], ["-j", "2", "a.html"], ["--jobs", "1", "a", "--court", ""],
+     ["--court", "x", "--court", "y", "a.html"]],  # fmt: skip
+)
+def test_the_usual_invocations_are_plain(args: list[str]) -> None:
+    assert plain_parse(["parse", *args]) == _click_parse(args) is not None
+
+
+@pytest.mark.parametrize("jobs", [["-j", "2"], ["--jobs=2"]])  # plain, and through click
+def test_a_reader_that_leaves_ends_the_command_quietly(jobs: list[str]) -> None:
+    """`harvester parse ... | head`: exit 1 and no traceback, on both paths."""
+    command = [str(EXECUTABLE)] if EXECUTABLE.exists() else [sys.executable, "-m", "harvester.entry"]
+    pages = [p for p in PAGES if os.path.exists(p)] * 4  # (more output than a pipe holds)
+    proc = subprocess.Popen([*command, "parse", *jobs, *pages], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert stderr == b""
+
+
+def test_a_plain_parse_does_not_load_click() -> None:
+    probe = (
+        "import sys\n"
+        "from harvester.entry import main\n"
+        f"sys.argv = ['harvester', 'parse', '-j', '1', {str(FIXTURES / 'rss_feeds' / 'ca10.xml')!r}]\n"
+        "try:\n    main()\n"
+        "except SystemExit as exit:\n    assert exit.code == 0\n"
+        "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    loaded = set(run.stderr.split())
+    assert "harvester.parsers.rss" in loaded
+    assert not loaded & {"click", "harvester.cli", "logging", "pathlib"}
+    assert json.loads(run.stdout)["kind"] == "rss"
 
 
 def _square(n: int) -> int:

@@ -24,15 +24,15 @@ from .html_tree import build_tree, text_of
 
 __all__ = ["acms_kind", "load_object", "required", "optional", "html_text", "iso_date", "entered_at"]
 
+# The patterns are strings, compiled by re (and kept in its cache) when first used:
+# every page's detection imports this module, and a run over HTML never needs them.
 # Top-level keys, as they appear in the raw bytes (any key order, any spacing).
-_CASE_DETAILS = re.compile(rb'"caseDetails"\s*:')
-_DOCKET_INFO = re.compile(rb'"docketInfo"\s*:')
-_DOCUMENTS = re.compile(rb'"docketEntryDocuments"\s*:')
-_ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:$|[T ])")
+_CASE_DETAILS = rb'"caseDetails"\s*:'
+_DOCKET_INFO = rb'"docketInfo"\s*:'
+_DOCUMENTS = rb'"docketEntryDocuments"\s*:'
+_ISO_DAY = r"^(\d{4}-\d{2}-\d{2})(?:$|[T ])"
 # "[Entered: 10/03/2023 05:45 PM]" (ca2) or "[Entered: 01/05/2022 11:40:00 AM]" (ca9).
-_ENTERED = re.compile(
-    r"\[Entered:\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?\s*\]"
-)
+_ENTERED = r"\[Entered:\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?\s*\]"
 
 _TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
                bool: "true/false", type(None): "null"}  # fmt: skip
@@ -40,11 +40,11 @@ _TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a numbe
 
 def acms_kind(data: bytes) -> str | None:
     """``acms_docket`` or ``acms_attachments`` when ``data`` has their top-level keys, else None."""
-    if not _CASE_DETAILS.search(data):
+    if not re.search(_CASE_DETAILS, data):
         return None
-    if _DOCKET_INFO.search(data):
+    if re.search(_DOCKET_INFO, data):
         return "acms_docket"
-    if _DOCUMENTS.search(data):
+    if re.search(_DOCUMENTS, data):
         return "acms_attachments"
     return None
 
@@ -115,7 +115,7 @@ def iso_date(value: str | None, where: str, what: str) -> str | None:
     "2023-10-02T15:21:02Z": the day as written, no time-zone shift); None for null."""
     if value is None or value == "":
         return None
-    m = _ISO_DAY.match(value)
+    m = re.match(_ISO_DAY, value)
     try:
         return date.fromisoformat(m.group(1)).isoformat() if m else _bad_date(value, where, what)
     except ValueError:
@@ -128,7 +128,7 @@ def _bad_date(value: str, where: str, what: str) -> NoReturn:
 
 def entered_at(text: str) -> str | None:
     """The ``[Entered: mm/dd/yyyy hh:mm AM]`` stamp of an entry text as ``YYYY-MM-DDTHH:MM:SS``."""
-    m = _ENTERED.search(text)
+    m = re.search(_ENTERED, text)
     if not m:
         return None
     month, day, year, hour, minute, second, half = m.groups()

@@ -58,20 +58,22 @@ _STATE_REGION = re.compile(rf"(?i)\b({_STATE_NAMES})\s+{_REGION}\b")
 _DISTRICT_OF_STATE = re.compile(rf"(?i)\bDistrict\s+of\s+(?:the\s+)?({_STATE_NAMES})\b")
 _TITLE = re.compile(r"(?is)<title>(.*?)</title>")
 
-_ECF_HOST = re.compile(r"(?i)\bhttps?://(?:ecf|pacer|dcecf)\.([a-z0-9]+)(?:\.[a-z0-9]+)?\.uscourts\.gov")
-_APPELLATE = re.compile(r"^(?:ca\d{1,2}|cadc|cafc|cavc|bap\d{1,2})$")
+# (Strings, compiled by re when first used: the docket parser reads hosts and court
+# kinds its own way, and these would be compiled at every start for nothing.)
+_ECF_HOST = r"(?i)\bhttps?://(?:ecf|pacer|dcecf)\.([a-z0-9]+)(?:\.[a-z0-9]+)?\.uscourts\.gov"
+_APPELLATE = r"^(?:ca\d{1,2}|cadc|cafc|cavc|bap\d{1,2})$"
 
 
 def court_from_url(url: str) -> str | None:
     """Court id named by a CM/ECF URL's host, e.g. ``cand`` for ecf.cand.uscourts.gov."""
-    m = _ECF_HOST.search(url)
+    m = re.search(_ECF_HOST, url)
     return m.group(1).lower() if m else None
 
 
 def court_from_text(text: str) -> str | None:
     """The court whose CM/ECF host the page links to most often, if any."""
     hosts = Counter(
-        m.group(1).lower() for m in _ECF_HOST.finditer(text) if m.group(1).lower() != "login"
+        m.group(1).lower() for m in re.finditer(_ECF_HOST, text) if m.group(1).lower() != "login"
     )
     if not hosts:
         return None
@@ -116,7 +118,7 @@ def is_appellate(court_id: str | None) -> bool:
     """Whether ``court_id`` is a court of appeals or a bankruptcy appellate panel."""
     if not court_id:
         return False
-    return bool(_APPELLATE.match(court_id))
+    return bool(re.match(_APPELLATE, court_id))
 
 
 def is_bankruptcy(court_id: str | None) -> bool:

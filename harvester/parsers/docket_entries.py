@@ -96,8 +96,14 @@ def _has_input_child(cell: etree._Element) -> bool:
     return False
 
 
-def _data_cells(row: etree._Element) -> list[etree._Element]:
-    """The row's ``td`` cells without an ``input`` child (inlined: it runs on every row)."""
+def _data_cells(row: etree._Element, inputs: bool = True) -> list[etree._Element]:
+    """The row's ``td`` cells without an ``input`` child (inlined: it runs on every row).
+
+    ``inputs=False``: the row's table holds no ``input`` at all, so no cell's
+    children need looking at (a description cell has dozens).
+    """
+    if not inputs:
+        return [cell for cell in row if cell.tag == "td"]
     cells = []
     for cell in row:
         if cell.tag == "td":
@@ -121,7 +127,7 @@ def _doc_id_from_href(href: str) -> str:
 
 
 def _seq_from_onclick(anchor: etree._Element) -> str | None:
-    onclick = anchor.get("onclick") or anchor.get("onClick")
+    onclick = anchor.get("onclick")  # (the HTML parser lower-cases attribute names: onClick too)
     if onclick and "goDLS" in onclick:
         args = _GODLS_ARGS.findall(onclick)
         if len(args) >= 3:
@@ -220,9 +226,10 @@ def _entry(row: etree._Element, cells: list[etree._Element], date_text: str, che
     }
 
 
-def _row_cells(row: etree._Element, multi_doc: bool) -> list[etree._Element]:
-    """The data cells of an entry-table row, with layout-only columns removed."""
-    cells = _data_cells(row)
+def _row_cells(row: etree._Element, multi_doc: bool, inputs: bool = True) -> list[etree._Element]:
+    """The data cells of an entry-table row, with layout-only columns removed
+    (``inputs``: see :func:`_data_cells`)."""
+    cells = _data_cells(row, inputs)
     if multi_doc:
         _strip_select_cells(cells)
     if len(cells) == 4:
@@ -304,6 +311,9 @@ def parse_entries(
     (False when its bytes never name them: no row is searched for one).
     """
     entries: list[dict] = []
+    # Whether each table (or tbody) of the rows holds any <input>: one walk in C per
+    # table instead of a look at every cell's children (most tables hold none).
+    inputs_in: dict[etree._Element, bool] = {}
     for row in rows:
         mark = row.get(digest.mark) if digest is not None else None
         if mark is not None and digest is not None:
@@ -311,7 +321,11 @@ def parse_entries(
             if record is not None:
                 entries.append(record)
             continue
-        cells = _row_cells(row, multi_doc)
+        table = row.getparent()
+        inputs = inputs_in.get(table)
+        if inputs is None:
+            inputs = inputs_in[table] = table is None or next(table.iter("input"), None) is not None
+        cells = _row_cells(row, multi_doc, inputs)
         if not cells:
             continue
         date_text = text_of(cells[0])

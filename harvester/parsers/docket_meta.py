@@ -79,6 +79,7 @@ _DN_PART_NAMES = (
 
 # The reference's test is contains(translate(., "f", "F"), "Date Filed:").
 _DATE_FILED_LABELS = ("Date Filed:", "Date filed:")
+_DATE_FILED_BYTES = tuple(label.encode() for label in _DATE_FILED_LABELS)
 
 
 def _table_of(el: etree._Element) -> etree._Element | None:
@@ -95,13 +96,16 @@ def _table_of(el: etree._Element) -> etree._Element | None:
 def _header_table(root: etree._Element, page: bytes) -> etree._Element | None:
     """The header table: around the first "Date Filed:" cell (the header is near
     the top, so the walk usually stops early)."""
-    count = sum(page.count(label.encode()) for label in _DATE_FILED_LABELS)
-    if not count:
+    if not any(label in page for label in _DATE_FILED_BYTES):  # (found near the top: no full scan)
         return None
-    for holder in text_holders(root, _DATE_FILED_LABELS, count):
+    count = None  # of labels in the page, which bounds the walk: counted only if the first holder has no table
+    for seen, holder in enumerate(text_holders(root, _DATE_FILED_LABELS), 1):
         table = _table_of(holder)
         if table is not None:
             return table
+        count = count or sum(page.count(label) for label in _DATE_FILED_BYTES)
+        if seen >= count:
+            return None
     return None
 
 

@@ -126,9 +126,15 @@ def _is_type_marker(bold: etree._Element) -> bool:
     parent = bold.getparent()
     if parent is not None and parent.tag == "i" and _has_own_text(bold):
         return True
-    if any(child.tag == "u" and _has_own_text(child) for child in bold):
+    if "-----" in (bold.text or ""):
         return True
-    return "-----" in (bold.text or "") or any("-----" in (c.tail or "") for c in bold)
+    for child in bold:  # (one pass over the children for both of their tests: every <b> of the page comes here)
+        if child.tag == "u" and _has_own_text(child):
+            return True
+        tail = child.tail
+        if tail and "-----" in tail:
+            return True
+    return False
 
 
 # --- parties -------------------------------------------------------------------
@@ -255,14 +261,25 @@ def _party_type(prow: PartyRow, party: dict, bankruptcy: bool) -> tuple[dict, bo
     return party, False
 
 
-def _party_key(party: dict) -> str:
-    return repr(sorted(party.items(), key=lambda kv: kv[0]))
+def _is_new(party: dict, seen: dict[tuple, list[dict]]) -> bool:
+    """Whether no party equal to ``party`` (every field) was seen; records it if so.
+
+    Parties are grouped by name and type, so a party is compared whole only with
+    the few of the same name (a text key of every party was a sixtieth of a
+    docket's parse). Their attorney dicts are all built with the same key order,
+    so equal values are what equal texts were.
+    """
+    same_name = seen.setdefault((party.get("name"), party.get("type")), [])
+    if party in same_name:
+        return False
+    same_name.append(party)
+    return True
 
 
 def parse_parties(rows: list[PartyRow], bankruptcy: bool, adversary: bool) -> list[dict]:
     """The parties of the docket, de-duplicated, in page order."""
     parties: list[dict] = []
-    seen: set[str] = set()
+    seen: dict[tuple, list[dict]] = {}
     party: dict = {}
     for i, prow in enumerate(rows):
         nxt = rows[i + 1].row if i + 1 < len(rows) else None
@@ -284,9 +301,7 @@ def parse_parties(rows: list[PartyRow], bankruptcy: bool, adversary: bool) -> li
         if party and party.get("type") is None:
             party["type"] = "Unknown"
         if party:
-            key = _party_key(party)
-            if key not in seen:
-                seen.add(key)
+            if _is_new(party, seen):
                 parties.append(party)
         party = {"type": party["type"]} if adversary and party else {}
     _fill_see_above(parties)

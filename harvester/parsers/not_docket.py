@@ -12,6 +12,7 @@ in pages without an entry table: a real docket's text may quote them.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .text import literal_search
@@ -29,68 +30,73 @@ def _phrase(text: str) -> re.Pattern[bytes]:
 
 
 # CM/ECF's messages in place of a report: (cheap keyword, pattern, reason). The
-# keyword, a rare word of the phrase, spares most pages the regex.
-_MESSAGES: list[tuple[bytes, re.Pattern[bytes], str]] = [
-    (b"found.", _phrase("Case not found."), "case not found"),
-    (b"documents", _phrase("There are no documents in this case."), "no documents in this case"),
-    (
-        b"because",
-        _phrase("The report may take a long time to run because this case has many docket entries"),
-        'large-docket interstitial ("may take a long time"); ask again with a date range',
-    ),
-    (
-        b"charges",
-        _phrase("To accept charges shown below, click on the 'View Report' button"),
-        "billing confirmation page (\"click on the 'View Report' button\")",
-    ),
-    (
-        b"exist.",
-        _phrase("The page ID does not exist. Please enter a valid page ID number."),
-        "invalid page ID",
-    ),
-    (
-        b"request.",
-        _phrase("Incomplete request. Please try your query again by choosing the Query or Reports option"),
-        "incomplete request",
-    ),
-    (b"unable", _phrase("Unable to create PDF file."), "CM/ECF could not create the PDF"),
-    (
-        b"administratively",
-        _phrase("*** This case was administratively closed.***"),
-        "case administratively closed (no docket shown)",
-    ),
-    (b"equal", _phrase("The start date must be less than or equal to the end date"), "bad date range"),
-    (
-        b"equal",
-        _phrase("The starting document number must be less than or equal to the ending document number"),
-        "bad document-number range",
-    ),
-    (
-        b"permission",
-        _phrase(
-            "Either you do not have permission to view the document, or the document does not exist in the case."
+# keyword, a rare word of the phrase, spares most pages the regex. Compiled when a
+# page without docket entries first comes: a run over dockets never needs them
+# (compiled at import, they cost every start of `harvester parse` ~2 ms).
+@functools.cache
+def _messages() -> list[tuple[bytes, re.Pattern[bytes], str]]:
+    return [
+        (b"found.", _phrase("Case not found."), "case not found"),
+        (b"documents", _phrase("There are no documents in this case."), "no documents in this case"),
+        (
+            b"because",
+            _phrase("The report may take a long time to run because this case has many docket entries"),
+            'large-docket interstitial ("may take a long time"); ask again with a date range',
         ),
-        "no permission, or no such document",
-    ),
-    (
-        b"waiting",
-        _phrase("Server timeout waiting for the HTTP request from the client."),
-        "server timeout page",
-    ),
-    (b"must", re.compile(rb"the\s+case\s+type\s+was.*but\s+it\s+must\s+be"), "wrong case type"),
-    (
-        b"opened",
-        _phrase(
-            "This case is in the process of being opened, please check back later for additional information."
+        (
+            b"charges",
+            _phrase("To accept charges shown below, click on the 'View Report' button"),
+            "billing confirmation page (\"click on the 'View Report' button\")",
         ),
-        "case still being opened",
-    ),
-    (
-        b"submission",
-        _phrase("Submission already made, please wait for response from server"),
-        "duplicate submission page",
-    ),
-]
+        (
+            b"exist.",
+            _phrase("The page ID does not exist. Please enter a valid page ID number."),
+            "invalid page ID",
+        ),
+        (
+            b"request.",
+            _phrase("Incomplete request. Please try your query again by choosing the Query or Reports option"),
+            "incomplete request",
+        ),
+        (b"unable", _phrase("Unable to create PDF file."), "CM/ECF could not create the PDF"),
+        (
+            b"administratively",
+            _phrase("*** This case was administratively closed.***"),
+            "case administratively closed (no docket shown)",
+        ),
+        (b"equal", _phrase("The start date must be less than or equal to the end date"), "bad date range"),
+        (
+            b"equal",
+            _phrase("The starting document number must be less than or equal to the ending document number"),
+            "bad document-number range",
+        ),
+        (
+            b"permission",
+            _phrase(
+                "Either you do not have permission to view the document, or the document does not exist in the case."
+            ),
+            "no permission, or no such document",
+        ),
+        (
+            b"waiting",
+            _phrase("Server timeout waiting for the HTTP request from the client."),
+            "server timeout page",
+        ),
+        (b"must", re.compile(rb"the\s+case\s+type\s+was.*but\s+it\s+must\s+be"), "wrong case type"),
+        (
+            b"opened",
+            _phrase(
+                "This case is in the process of being opened, please check back later for additional information."
+            ),
+            "case still being opened",
+        ),
+        (
+            b"submission",
+            _phrase("Submission already made, please wait for response from server"),
+            "duplicate submission page",
+        ),
+    ]
+
 
 # Pages that look like dockets but must not be stored: text-format reports, and
 # pages a browser extension rewrote (the "Drumpf" extension even changes names).
@@ -130,7 +136,7 @@ def reason_lower(lower: bytes) -> str | None:
         return None
     if _QUERY_FORM.search(lower):
         return "docket report selection form, not a report"
-    message = _first_match(lower, _MESSAGES)
+    message = _first_match(lower, _messages())
     if message:
         return message
     if b"date filed:" in lower or _HEADER.search(lower):

@@ -48,8 +48,9 @@ def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("harvester_latin1", _latin1_fallback)
 
 # XML 1.0 forbids these; CM/ECF pages sometimes carry them (and "&#1;"-style refs).
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_BAD_CHAR_REFS = re.compile(r"&#0?[1-8](?![0-9])")
+# (Strings, compiled by re when first used: the docket parser never uses them.)
+_CONTROL_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+_BAD_CHAR_REFS = r"&#0?[1-8](?![0-9])"
 
 
 def decode_html(data: bytes) -> str:
@@ -101,8 +102,8 @@ def literal_search(pattern: re.Pattern[bytes], prefix: bytes, data: bytes) -> re
 def strip_control_chars(text: str) -> str:
     """Remove characters (and character references) that are not valid in XML."""
     if "&#" in text:
-        text = _BAD_CHAR_REFS.sub("", text)
-    return _CONTROL_CHARS.sub("", text)
+        text = re.sub(_BAD_CHAR_REFS, "", text)
+    return re.sub(_CONTROL_CHARS, "", text)
 
 
 def clean_value(text: str) -> str:
