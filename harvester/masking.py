@@ -7,7 +7,7 @@ start-up of ``harvester parse``.
 
 from __future__ import annotations
 
-__all__ = ["MASK", "mask", "mask_any", "register_secret"]
+__all__ = ["MASK", "has_secrets", "mask", "mask_any", "register_secret"]
 
 MASK = "********"
 # Every secret this process knows (password, TOTP secret, session tokens); see register_secret.
