@@ -59,6 +59,12 @@ def _feed(harvest: Harvest, when: datetime, kind: str = "all", outcome: str = "o
                       newest_item_at=when.isoformat())  # fmt: skip
 
 
+def _list_feed(harvest: Harvest) -> None:
+    """The court lookup lists a feed for cand."""
+    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
+    harvest.db.conn.commit()
+
+
 def _plan(harvest: Harvest) -> dict[str, str]:
     harvest._tonight.clear()
     harvest._weekdays.clear()
@@ -178,8 +184,7 @@ def test_without_refresh_by_pace_every_case_waits_for_refresh_days(tmp_path):
 def test_only_a_gap_free_all_entries_feed_read_tonight_stands_in_for_polling(tmp_path):
     start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
     harvest = _harvest(tmp_path, start)
-    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
-    harvest.db.conn.commit()
+    _list_feed(harvest)
     for case_id in ("1", "2"):
         store_docket(harvest.db, "cand", case_id, _docket([("2026-03-02", "1")]), fetched_at=start)
     _feed(harvest, CENTRAL.localize(datetime(2026, 3, 3, 19, 30)))  # read after the first harvest, that night
@@ -199,8 +204,7 @@ def test_only_a_gap_free_all_entries_feed_read_tonight_stands_in_for_polling(tmp
 def test_a_failing_or_stale_feed_makes_the_court_a_no_feed_court(tmp_path, outcome):
     start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
     harvest = _harvest(tmp_path, start)
-    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
-    harvest.db.conn.commit()
+    _list_feed(harvest)
     store_docket(harvest.db, "cand", "1", _docket([("2026-03-02", "1")]), fetched_at=start)
     store_docket(harvest.db, "cand", "2", _docket([("2026-03-02", "1")]), fetched_at=start)
     harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 6, 19, 0)))
@@ -228,8 +232,7 @@ def test_a_missed_night_leaves_a_gap_in_the_feeds_coverage(tmp_path):
 def test_a_late_night_re_checks_only_the_cases_likely_to_have_news_in_its_gap(tmp_path):
     start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
     harvest = _harvest(tmp_path, start, refresh_days=7)
-    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
-    harvest.db.conn.commit()
+    _list_feed(harvest)
     busy = [(f"2026-02-{d:02d}", None) for d in range(4, 28) for _ in range(4)]
     store_docket(harvest.db, "cand", "1", _docket(busy), fetched_at=start)  # 96 entries in 28 nights
     store_docket(harvest.db, "cand", "2", _docket([("2026-02-20", "1")]), fetched_at=start)
@@ -320,8 +323,7 @@ def _feed_items(harvest: Harvest, case_id: str, items: list[tuple[str | None, st
 def test_a_gap_free_feed_starts_the_report_at_its_earliest_new_item_not_the_day_of_the_fetch(tmp_path):
     fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))  # the 9th's entries are stored
     harvest = _harvest(tmp_path, fetched)
-    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
-    harvest.db.conn.commit()
+    _list_feed(harvest)
     for case_id in ("1", "2"):
         store_docket(harvest.db, "cand", case_id, _docket([("2026-03-09", "1"), ("2026-03-09", None)]), fetched_at=fetched)
     _feed(harvest, fetched + timedelta(minutes=30))
@@ -341,8 +343,7 @@ def test_a_minute_entry_in_the_feed_lifts_the_number_filter_of_a_court_that_numb
     # a number filter leaves out unnumbered entries, and the feed names one tonight.
     fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))
     harvest = _harvest(tmp_path, fetched)
-    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
-    harvest.db.conn.commit()
+    _list_feed(harvest)
     for case_id in ("1", "2"):
         store_docket(harvest.db, "cand", case_id, _docket([("2026-03-09", "1")]), fetched_at=fetched)
     _feed(harvest, fetched + timedelta(minutes=30))
@@ -361,8 +362,7 @@ def test_news_in_a_feed_gap_is_fetched_within_refresh_max_days_though_good_reads
     # and the two uncovered nights alone never reach the quiet case's wait.
     start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
     harvest = _harvest(tmp_path, start, refresh_days=3, refresh_max_days=10, refresh_by_pace=False)
-    harvest.db.conn.execute("INSERT INTO courts (court_id, pacer_code, rss_url) VALUES ('cand', 'CANDC', 'https://x')")
-    harvest.db.conn.commit()
+    _list_feed(harvest)
     store_docket(harvest.db, "cand", "1", _docket([("2026-01-02", "1")]), fetched_at=start)  # quiet: waits 10
     _feed(harvest, start + timedelta(minutes=30))
     due = []

@@ -143,20 +143,25 @@ def test_a_reader_that_leaves_ends_the_command_quietly(jobs: list[str]) -> None:
     assert stderr == b""
 
 
-def test_a_plain_parse_does_not_load_click() -> None:
+def _modules_after_parse(entry: str, args: list[str]) -> tuple[str, set[str]]:
+    """(stdout, modules loaded) of ``harvester parse ARGS`` run through ``entry``'s ``main`` in a fresh interpreter."""
     probe = (
         "import sys\n"
-        "from harvester.entry import main\n"
-        f"sys.argv = ['harvester', 'parse', '-j', '1', {str(FIXTURES / 'rss_feeds' / 'ca10.xml')!r}]\n"
+        f"from {entry} import main\n"
+        f"sys.argv = ['harvester', 'parse', *{args!r}]\n"
         "try:\n    main()\n"
-        "except SystemExit as exit:\n    assert exit.code == 0\n"
+        "except SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
         "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
     )
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
-    loaded = set(run.stderr.split())
+    return run.stdout, set(run.stderr.split())
+
+
+def test_a_plain_parse_does_not_load_click() -> None:
+    out, loaded = _modules_after_parse("harvester.entry", ["-j", "1", str(FIXTURES / "rss_feeds" / "ca10.xml")])
     assert "harvester.parsers.rss" in loaded
     assert not loaded & {"click", "harvester.cli", "logging", "pathlib"}
-    assert json.loads(run.stdout)["kind"] == "rss"
+    assert json.loads(out)["kind"] == "rss"
 
 
 def _square(n: int) -> int:
@@ -198,16 +203,7 @@ def test_reparse_in_worker_processes_writes_what_one_process_writes(tmp_path, mo
 
 def test_parse_command_does_not_import_the_harvesting_stack() -> None:
     district = str(FIXTURES / "dockets" / "district" / "azd.html")
-    probe = (
-        "import sys\n"
-        "from harvester.cli import main\n"
-        f"sys.argv = ['harvester', 'parse', {district!r}, {str(FIXTURES / 'rss_feeds' / 'ca10.xml')!r}]\n"
-        "try:\n    main()\n"
-        "except SystemExit:\n    pass\n"
-        "sys.stderr.write(' '.join(sorted(sys.modules)))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
-    loaded = set(run.stderr.split())
+    _, loaded = _modules_after_parse("harvester.cli", [district, str(FIXTURES / "rss_feeds" / "ca10.xml")])
     assert "harvester.parsers.docket_report" in loaded and "harvester.parsers.rss" in loaded
     heavy = {"scrapy", "twisted", "sqlite_utils", "datasette", "apscheduler", "pyarrow", "duckdb"}
     assert not loaded & heavy

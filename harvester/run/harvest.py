@@ -31,7 +31,7 @@ from harvester.run.items import FeedNightItem
 from harvester.run.party_news import changes_parties
 from harvester.shared import SharedInSettings
 from harvester.store import cases
-from harvester.store.rss import FeedNight, feed_night, item_span, uncovered_gaps
+from harvester.store.rss import FeedNight, feed_night, gap_hours, item_span, uncovered_gaps
 from harvester.store.writer import DatabaseWriter
 
 # Entries entered after a report was fetched carry a date entered no earlier than the
@@ -235,9 +235,8 @@ class Harvest(SharedInSettings):
             return Uncovered(float(nights), nights)
         feed = self._feed_tonight_logged(court)
         gaps = uncovered_gaps(self.db, court, last, now, read_tonight=feed is not None and feed.stands_in_for_polling)
-        hours = sum((end - start).total_seconds() for start, end in gaps) / 3600
         # To a tenth of a night: a DST night is 23 or 25 hours, and minutes of read drift are no gap.
-        uncovered = min(float(nights), round(hours / 24, 1))
+        uncovered = min(float(nights), round(gap_hours(gaps) / 24, 1))
         first = next((start for start, end in gaps if end - start >= MIN_GAP), None)
         if uncovered <= 0 or first is None:
             return Uncovered.nothing()
@@ -295,16 +294,14 @@ class Harvest(SharedInSettings):
         if state is None or state.last_harvested_at is None:
             size = state.report_size_bytes if state else None
             return DocketTask(court, pacer_case_id, docket_number, None, parties, estimate_pages(size), "new")
-        news = self._feed_news(state)
+        reason = self._due_reason(state, uncovered, now)
+        # A case no feed flagged has no feed news of its own: an item of what its last report had.
+        news = self._feed_news(state) if reason else []
         party_news = parties and self._party_news(state, news, str(watch["parties_refresh"]))
-        if state.rss_changed:
-            reason = "rss"
-        elif uncovered.nights > 0 and self._refresh_due(state, uncovered, now):
-            reason = "refresh"
-        elif party_news:
+        if reason is None:
+            if not party_news:
+                return None
             reason = "parties"
-        else:
-            return None
         since, numbered_from = incremental_filter(state, numbers_every_entry and not is_appellate(court))
         if is_appellate(court) and since is not None:
             since -= timedelta(days=self._appellate_look_back(court))
@@ -315,6 +312,14 @@ class Harvest(SharedInSettings):
         estimate = estimate_pages(state.report_size_bytes) if party_news else estimate_pages(entries=max(len(news), 1))
         return DocketTask(court, pacer_case_id, state.docket_number or docket_number, since, party_news,
                           estimate, reason, numbered_from)  # fmt: skip
+
+    def _due_reason(self, state: cases.CaseState, uncovered: Uncovered, now: datetime) -> str | None:
+        """Why a harvested case is re-checked tonight (``rss``, ``refresh``), if its news says so."""
+        if state.rss_changed:
+            return "rss"
+        if uncovered.nights > 0 and self._refresh_due(state, uncovered, now):
+            return "refresh"
+        return None
 
     def _appellate_look_back(self, court: str) -> int:
         """Days before the fetch day a court of appeals' report must start: its ``dateFrom`` counts the date filed.
@@ -342,6 +347,8 @@ class Harvest(SharedInSettings):
             return False
         if changes_parties((text for n in news for text in (n.short_description, n.description)), mode):
             return True
+        if state.parties_harvested_at and (state.last_harvested_at or "") <= state.parties_harvested_at:
+            return False  # no report since the one that asked for the list: no entry is newer than it
         return changes_parties(cases.entry_texts_since(self.db, state.case_id, state.parties_harvested_at), mode)
 
     def _refresh_due(self, state: cases.CaseState, uncovered: Uncovered, now: datetime) -> bool:
@@ -429,7 +436,7 @@ def feed_filter(
     if news and len(digits) == len(news):
         return since, min(digits)
     # An unnumbered (minute) entry among the news: a number filter would leave it out.
-    return since, None if len(digits) < len(news) else numbered_from
+    return since, None if news else numbered_from
 
 
 def incremental_filter(state: cases.CaseState, numbers_every_entry: bool) -> tuple[date | None, int | None]:

@@ -292,10 +292,14 @@ def uncovered_gaps(
     return gaps
 
 
+def gap_hours(gaps: list[tuple[datetime, datetime]]) -> float:
+    """The hours the spans of :func:`uncovered_gaps` add up to."""
+    return sum((end - start).total_seconds() for start, end in gaps) / 3600
+
+
 def uncovered_hours(db: Database, court_id: str, since: datetime, now: datetime, *, read_tonight: bool) -> float:
     """Hours of ``since``..``now`` whose news no good read of the court's all-entries feed showed (see :func:`uncovered_gaps`)."""
-    gaps = uncovered_gaps(db, court_id, since, now, read_tonight=read_tonight)
-    return sum((end - start).total_seconds() for start, end in gaps) / 3600
+    return gap_hours(uncovered_gaps(db, court_id, since, now, read_tonight=read_tonight))
 
 
 def _age_hours(stamp: str | None, at: str) -> float | None:
