@@ -22,7 +22,10 @@ and truth):
 - billed pages (the sandbox's receipts; the harvester's own ledger beside them)
   against the ideal minimum (MonthScenario.ideal_pages);
 - nights to finish the first harvest (every night-0 case fetched once);
-- requests outside the 18:00-06:00 Central window, runs over budget, logins per night.
+- requests outside the 18:00-06:00 Central window, runs over budget, logins per night;
+- why each final miss is missing (harvester/sandbox/misses.py): an edit no feed shows,
+  news no good feed read listed while the case waits for its re-check, or a defect
+  (fetched but not stored, listed but not fetched, waited past refresh_max_days).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from harvester.sandbox import Sandbox  # noqa: E402
 from harvester.sandbox.agreement import compare, load_database  # noqa: E402
 from harvester.sandbox.clock import CHICAGO  # noqa: E402
 from harvester.sandbox.courts import LOOKUP_PATH, load_courts  # noqa: E402
+from harvester.sandbox.misses import explain  # noqa: E402
 from harvester.sandbox.month import MONTH_COURTS, MonthScenario  # noqa: E402
 
 # docs/configuration.md [sandbox] rates, and a 1 s first retry instead of 5 s: failing feeds retry every night.
@@ -187,11 +191,16 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
             log(f"    night {night:2d}: exit {row['exit']} {row['seconds']:6.1f}s requests {row['requests']:4d} "
                 f"logins {row['logins']} pages {row['pages']:4d} ${row['spent']:.2f} stale {row['stale']}/{row['watched']}")  # fmt: skip
         records = [r for r in sandbox.request_log.records() if r["endpoint"] != "sandbox-admin"]
-    final = compare(workdir / "pacer.db", scenario.truth_at(scenario.night_start(nights - 1)), list(watch))
+    end = scenario.night_start(nights - 1)
+    database = load_database(workdir / "pacer.db")
+    final = compare(database, scenario.truth_at(end), list(watch))
+    max_wait = (watch_keys or {}).get("refresh_max_days", default("watch", "refresh_max_days"))
+    misses = explain(scenario, database, records, watch, end.timestamp(), max_wait)
     ideal = scenario.ideal_pages(watch, nights)["total"]
     billed = sum(r["billable_pages"] for r in records if r["endpoint"] in PAID_ENDPOINTS)
     return {
         "final": final.summary(),
+        "misses": misses.summary(),
         "stale_case_nights": dict(stale_by_kind),
         "case_nights": dict(case_nights_by_kind),
         "billed_pages": billed,
@@ -220,6 +229,11 @@ def _staleness(result: dict) -> str:
     return ", ".join(parts)
 
 
+def _misses(misses: dict) -> str:
+    causes = ", ".join(f"{cause} {n}" for cause, n in sorted(misses["causes"].items(), key=lambda c: -c[1]))
+    return f"{causes or 'none'}; defects {misses['defects']}; rows the court does not show {misses['extra']}"
+
+
 def _first(result: dict) -> str:
     nights = result["first_harvest_nights"]
     return f"done after {nights} night(s)" if nights else "not done in the month"
@@ -232,6 +246,7 @@ def report(label: str, result: dict) -> list[str]:
     return [
         f"  {label}: agreement metadata {f['metadata_pct']:.1f}%, parties {f['parties_pct']:.1f}%, entries "
         f"{f['entries_pct']:.1f}% ({f['current']}/{f['cases']} cases current)",
+        f"    why entries are missing: {_misses(result['misses'])}",
         f"    stale case-nights by feed kind: {_staleness(result)}",
         f"    billed pages {result['billed_pages']} (ledger {result['ledger_pages']}) vs ideal {result['ideal_pages']}: "
         f"ratio {result['billed_over_ideal']}",
@@ -256,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--courts", type=int, default=len(MONTH_COURTS), help=f"how many of {len(MONTH_COURTS)} courts")
     parser.add_argument("--hang-seconds", type=float, default=None, help="how long a 'timeout' feed hangs (default 15)")
-    parser.add_argument("--budgets", default="defaults,generous", help="which runs: defaults, generous or both")
+    parser.add_argument("--budgets", default="defaults,generous", help="which runs: defaults, generous, or both as defaults,generous (the default)")
     parser.add_argument("--workdir", default=None, help="keep databases and logs here (default: a temporary directory)")
     parser.add_argument("--json", default=None, help="also write every figure to this JSON file")
     parser.add_argument("--refresh-days", type=int, default=None,
@@ -300,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{_median([r['final']['parties_pct'] for r in rows])}%, entries {_median([r['final']['entries_pct'] for r in rows])}%, "
               f"billed/ideal {_median([r['billed_over_ideal'] for r in rows])}, first harvest nights "
               f"{_median([r['first_harvest_nights'] for r in rows])}, outside window {sum(r['outside_window'] for r in rows)}, "
-              f"over budget {sum(r['runs_over_budget'] for r in rows)}")  # fmt: skip
+              f"over budget {sum(r['runs_over_budget'] for r in rows)}, defects {sum(r['misses']['defects'] for r in rows)}")  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"work directory: {root}")

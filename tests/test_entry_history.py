@@ -138,3 +138,55 @@ def test_reparse_rebuilds_entry_versions_from_the_archived_pages(db):
         reparse(db, lambda body, _court: copy.deepcopy(pages[body]))
         after = db.execute("SELECT entry_key, description, seen_at, replaced_at FROM entry_versions").fetchall()
         assert after == before and len(after) == 1
+
+
+def _with_minute_entries(*texts: str) -> dict:
+    full = _two_entries()
+    full["docket_entries"] += [
+        {"date_filed": "2026-03-04", "date_entered": "2026-03-04", "document_number": None, "description": text}
+        for text in texts
+    ]
+    return full
+
+
+def test_an_edited_minute_entry_is_one_entry_with_its_earlier_text_kept(db):
+    # A minute entry has no number or link: its key holds its text, so an edit used to
+    # leave the old text beside the new one, two entries where the court shows one.
+    first = _with_minute_entries("Minute Entry: hearing held.", "Set Hearings: status conference.")
+    store_docket(db, "cand", "7", first, fetched_at=NIGHT1)
+    edited = copy.deepcopy(first)
+    edited["docket_entries"][2]["description"] = "STRICKEN. Minute Entry: hearing held. Modified on 3/5/2026 (clk)."
+    store_docket(db, "cand", "7", edited, fetched_at=NIGHT2)
+    texts = [t for (t,) in db.execute("SELECT description FROM docket_entries ORDER BY position")]
+    assert texts == [e["description"] for e in edited["docket_entries"]]
+    versions = db.execute("SELECT description, seen_at, replaced_at FROM entry_versions").fetchall()
+    assert versions == [("Minute Entry: hearing held.", NIGHT1, NIGHT2)]
+    assert _case(db, "entry_count") == 4
+
+
+def test_a_report_that_leaves_out_a_minute_entrys_dates_edits_nothing(db):
+    first = _with_minute_entries("Minute Entry: hearing held.")
+    store_docket(db, "cand", "7", first, fetched_at=NIGHT1)
+    later = copy.deepcopy(first)
+    later["docket_entries"] = [  # an incremental report of another day's minute entry
+        {"date_filed": "2026-03-05", "date_entered": "2026-03-05", "document_number": None, "description": "Clerk's note."}
+    ]
+    store_docket(db, "cand", "7", later, fetched_at=NIGHT2, incremental=True)
+    texts = [t for (t,) in db.execute("SELECT description FROM docket_entries ORDER BY position")]
+    assert texts[2:] == ["Minute Entry: hearing held.", "Clerk's note."]
+    assert db.execute("SELECT count(*) FROM entry_versions").fetchone()[0] == 0
+
+
+def test_reparse_rebuilds_an_edited_minute_entry_as_one_entry(db):
+    first = _with_minute_entries("Minute Entry: hearing held.")
+    edited = copy.deepcopy(first)
+    edited["docket_entries"][2]["description"] = "SEALED DOCUMENT. Modified on 3/5/2026 (clk)."
+    pages = {b"night one": first, b"night two": edited}
+    store_docket(db, "cand", "7", first, raw=b"night one", fetched_at=NIGHT1)
+    store_docket(db, "cand", "7", edited, raw=b"night two", fetched_at=NIGHT2)
+    before = db.execute("SELECT entry_key, description, seen_at, replaced_at FROM entry_versions").fetchall()
+    result = reparse(db, lambda body, _court: copy.deepcopy(pages[body]))
+    assert result.failed == 0
+    assert db.execute("SELECT entry_key, description, seen_at, replaced_at FROM entry_versions").fetchall() == before
+    texts = [t for (t,) in db.execute("SELECT description FROM docket_entries ORDER BY position")]
+    assert texts == [e["description"] for e in edited["docket_entries"]]

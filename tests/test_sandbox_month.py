@@ -488,3 +488,7 @@ def test_a_few_nights_of_the_real_harvest_are_scored(tmp_path):
     assert final["entries_pct"] > 0.0 and final["metadata_pct"] > 0.0
     assert sum(result["case_nights"].values()) == sum(n["watched"] for n in result["nights"])
     assert sum(result["stale_case_nights"].values()) == sum(n["stale"] for n in result["nights"])
+    # Every final miss has a cause, and none is one the harvester could have avoided.
+    misses = result["misses"]
+    assert sum(misses["causes"].values()) == final["entries_total"] - final["entries_ok"] - misses["extra"]
+    assert misses["defects"] == 0 and misses["extra"] == 0, misses["examples"]

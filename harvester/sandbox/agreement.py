@@ -78,6 +78,11 @@ def _entry_key(entry: dict) -> tuple[str, str, str]:
     )
 
 
+def entry_identity(entry: dict) -> tuple[str, str, str, str]:
+    """An entry as agreement compares it: document number, dates, docket text with white space collapsed."""
+    return _entry_key(entry) + (_norm(entry["description"]),)
+
+
 def load_database(db_path: str | Path) -> dict[str, dict]:
     """The database's cases as ``"court/pacer_case_id"`` -> metadata row, parties, entries."""
     path = Path(db_path)
@@ -133,8 +138,8 @@ def _score_case(want: dict, have: dict, result: Agreement) -> bool:
     result.parties_ok += sum((want_parties & have_parties).values())
     result.parties_total += sum(want_parties.values()) + sum((have_parties - want_parties).values())
 
-    want_entries = Counter(_entry_key(e) + (_norm(e["description"]),) for e in want["entries"])
-    have_entries = Counter(_entry_key(e) + (_norm(e["description"]),) for e in have["entries"])
+    want_entries = Counter(map(entry_identity, want["entries"]))
+    have_entries = Counter(map(entry_identity, have["entries"]))
     matched = sum((want_entries & have_entries).values())
     keys_want = Counter(_entry_key(e) for e in want["entries"])
     keys_have = Counter(_entry_key(e) for e in have["entries"])

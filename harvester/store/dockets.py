@@ -337,19 +337,23 @@ def _keep_versions(
     id) and its row takes the new key, so the docket does not list it twice.
     """
     conn = db.conn
-    stored = {row[1]: row for row in conn.execute(f"SELECT {_VERSIONED} FROM docket_entries WHERE case_id = ?", [case_id])
-              if known is None or row[1] in known}  # fmt: skip
+    select = f"SELECT {_VERSIONED} FROM docket_entries WHERE case_id = ? ORDER BY position"
+    stored = {row[1]: row for row in conn.execute(select, [case_id]) if known is None or row[1] in known}
     incoming = {row[0] for row in entries}
-    by_seq = {(r[6] or r[5]): r for r in stored.values() if (r[6] or r[5]) and r[1] not in incoming}
+    gone = [r for r in stored.values() if r[1] not in incoming]
+    by_seq = {(r[6] or r[5]): r for r in gone if r[6] or r[5]}
+    by_dates = _minute_entries_by_dates(r for r in gone if not (r[6] or r[5]) and r[1].startswith("u:"))
     versions, edited = [], []
     for key, filed, entered, number, doc_id, seq, text, _extra in entries:
         old = stored.get(key)
-        if old is None and (seq or doc_id) and (seq or doc_id) in by_seq:
-            old = by_seq.pop(seq or doc_id)
+        if old is None:
+            old = by_seq.pop(seq or doc_id, None) if seq or doc_id else _pop_minute_entry(by_dates, key, filed, entered)
+            if old is None:
+                continue
             conn.execute("UPDATE docket_entries SET entry_key = ?, date_entered = ?, document_number = ? WHERE id = ?",
                          [key, entered, number, old[0]])  # fmt: skip
             stored[key] = old
-        elif old is None or (old[2] == filed and old[7] == text):
+        elif old[2] == filed and old[7] == text:
             continue
         versions.append((old[0], case_id, old[1], old[2], old[3], old[4], old[5], old[7], old[8], at, run_id))
         edited.append((at, old[0]))
@@ -359,6 +363,29 @@ def _keep_versions(
         versions,
     )
     conn.executemany("UPDATE docket_entries SET changed_at = ? WHERE id = ?", edited)
+
+
+def _minute_entries_by_dates(rows: Iterable[tuple]) -> dict[tuple, list[tuple]]:
+    """Stored unnumbered entries a report left out, by (date filed, date entered), in docket order."""
+    out: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        out.setdefault((row[2], row[3]), []).append(row)
+    return out
+
+
+def _pop_minute_entry(by_dates: dict[tuple, list[tuple]], key: str, filed: Any, entered: Any) -> tuple | None:
+    """The stored minute entry an unknown incoming one replaces, if any.
+
+    A minute entry has no number or document link: its key holds its text, so an
+    edit gives it a new key. A report that shows an unnumbered entry of some dates
+    passed every date filter with those dates, so a stored unnumbered entry of the
+    same dates that it leaves out is no longer shown as it was: the clerk edited it
+    (or struck its text). The k-th such entry pairs with the k-th new one.
+    """
+    if not key.startswith("u:"):
+        return None
+    waiting = by_dates.get((filed, entered))
+    return waiting.pop(0) if waiting else None
 
 
 def _sweep_replay(db: Database, case_id: int, replay: _Replay) -> None:
