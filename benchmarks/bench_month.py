@@ -25,7 +25,8 @@ and truth):
 - requests outside the 18:00-06:00 Central window, runs over budget, logins per night;
 - why each final miss is missing (harvester/sandbox/misses.py): an edit no feed shows,
   news no good feed read listed while the case waits for its re-check, or a defect
-  (fetched but not stored, listed but not fetched, waited past refresh_max_days).
+  (fetched but not stored, listed but not fetched, waited past refresh_max_days), or
+  the budget (a night since ended with it spent).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from harvester.config import default  # noqa: E402
+from harvester.errors import EXIT_BUDGET  # noqa: E402
 from harvester.sandbox import Sandbox  # noqa: E402
 from harvester.sandbox.agreement import compare, load_database  # noqa: E402
 from harvester.sandbox.clock import CHICAGO  # noqa: E402
@@ -195,7 +197,8 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
     database = load_database(workdir / "pacer.db")
     final = compare(database, scenario.truth_at(end), list(watch))
     max_wait = (watch_keys or {}).get("refresh_max_days", default("watch", "refresh_max_days"))
-    misses = explain(scenario, database, records, watch, end.timestamp(), max_wait)
+    budget_nights = [n["night"] for n in per_night if n["exit"] == EXIT_BUDGET]
+    misses = explain(scenario, database, records, watch, end.timestamp(), max_wait, budget_nights)
     ideal = scenario.ideal_pages(watch, nights)["total"]
     billed = sum(r["billable_pages"] for r in records if r["endpoint"] in PAID_ENDPOINTS)
     return {

@@ -134,3 +134,25 @@ def test_a_row_the_court_does_not_show_is_extra(month):
     result = explain(month, {key: {"entries": [*database["entries"], stray]}}, [], [key], end, max_wait=28)
     assert result.extra == 1 and result.causes == {}
 
+
+
+def _news_before_the_last_night(month: MonthScenario):
+    """A case whose last entry (unedited) came a night or more before the final night."""
+    end = _end(month)
+    for case in month.cases:
+        entries = case.timeline(end)
+        if entries and not isinstance(entries[-1], MonthEntry) and case.filed_ts < entries[-1].ts:
+            if month.night_of(end) - 3 <= month.night_of(entries[-1].ts) < month.night_of(end):
+                return case, entries[-1]
+    pytest.fail("the dense month has no case with news in its last nights but one")
+
+
+def test_news_left_unbought_after_a_night_that_spent_its_budget_is_the_budget_not_a_defect(month):
+    case, entry = _news_before_the_last_night(month)
+    end, key = _end(month), _key(month, case)
+    database = {key: {"entries": [shown_entry(case, e) for e in case.timeline(entry.ts - 1)]}}
+    records = [_report(case, entry.ts - 1)]
+    before_entry = month.night_of(entry.ts) - 1
+    assert explain(month, database, records, [key], end, 0, budget_nights=[before_entry]).causes["budget spent"] == 0
+    held = explain(month, database, records, [key], end, 0, budget_nights=[month.night_of(entry.ts)])
+    assert held.causes["budget spent"] >= 1 and held.causes["not listed, overdue"] == 0 and held.defects == 0

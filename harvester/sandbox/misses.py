@@ -17,7 +17,10 @@ request log, never the harvester's internals:
   bought fewer than ``max_wait`` nights before the end (the client's documented
   longest wait);
 - ``not listed, overdue``: the same, with the case's wait past ``max_wait``: a
-  planning defect.
+  planning defect;
+- ``budget spent``: what would be ``listed, not fetched`` or ``not listed,
+  overdue``, when a night since the entry took its form ended with the budget
+  spent (the caller names those nights): the client had to leave something unbought.
 
 Rows the court does not show count apart (``extra``). A case key not in the
 database counts its entries under the same rules (a report of it would have
@@ -42,6 +45,7 @@ LISTED_NOT_FETCHED = "listed, not fetched"
 EDITED_NO_SIGNAL = "edited, no signal"
 WAITING = "not listed, waiting"
 OVERDUE = "not listed, overdue"
+BUDGET_SPENT = "budget spent"
 DEFECTS = (FETCHED_NOT_STORED, LISTED_NOT_FETCHED, OVERDUE)
 _DOCKET_ENDPOINTS = {"DktRpt": parse_query, "CaseSummary": parse_appellate_query}
 
@@ -82,13 +86,16 @@ def explain(
     keys: Iterable[str],
     when: float,
     max_wait: int,
+    budget_nights: Iterable[int] = (),
 ) -> Misses:
     """The cause of every truth entry of the cases ``keys`` at ``when`` that ``database`` lacks.
 
     ``database``: :func:`.agreement.load_database`'s result; ``records``: the
     sandbox's request log; ``max_wait``: the longest wait, in nights, the client
-    promises a case no feed flags (its ``refresh_max_days``).
+    promises a case no feed flags (its ``refresh_max_days``); ``budget_nights``:
+    the nights whose harvest stopped with its budget spent.
     """
+    spent = sorted(budget_nights)
     records = list(records)
     reports = _docket_reports(records)
     feed_reads = _good_feed_reads(records)
@@ -111,6 +118,8 @@ def explain(
                 stored[full] -= 1
                 continue
             cause = _cause(scenario, case, entry, mine, feed_reads, when, max_wait)
+            if cause in (LISTED_NOT_FETCHED, OVERDUE) and _spent_since(scenario, entry, spent):
+                cause = BUDGET_SPENT
             out.note(cause, f"{key} #{row['document_number'] or '-'} entered {row['date_entered']}")
         out.extra += sum(n for n in shown.values() if n > 0)
     return out
@@ -137,6 +146,12 @@ def _cause(
     last = max((r.ts for r in reports if r.ts <= when), default=None)
     waited = scenario.night_of(when) - scenario.night_of(last) if last is not None else None
     return WAITING if waited is not None and waited <= max_wait else OVERDUE
+
+
+def _spent_since(scenario: MonthScenario, entry, budget_nights: list[int]) -> bool:
+    edit = entry.edit if isinstance(entry, MonthEntry) else None
+    since = scenario.night_of(edit[0] if edit else entry.ts)
+    return bool(budget_nights) and budget_nights[-1] >= since
 
 
 def _listed(scenario: MonthScenario, case: MonthCase, entry, reads: Iterable[float], when: float) -> bool:
