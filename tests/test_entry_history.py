@@ -126,13 +126,19 @@ def test_the_changes_view_lists_each_nights_news(db):
     assert first_night == {"new_case"}  # a new case's own entries and parties are not news of their own
 
 
+def _harvested_twice(db, first: dict, edited: dict) -> dict:
+    """Store ``first`` on night one and ``edited`` on night two; the archive's pages, for reparse."""
+    pages = {b"night one": first, b"night two": edited}
+    store_docket(db, "cand", "7", first, raw=b"night one", fetched_at=NIGHT1)
+    store_docket(db, "cand", "7", edited, raw=b"night two", fetched_at=NIGHT2)
+    return pages
+
+
 def test_reparse_rebuilds_entry_versions_from_the_archived_pages(db):
     first = _two_entries()
     edited = copy.deepcopy(first)
     edited["docket_entries"][1]["description"] = "STRICKEN: MOTION to Dismiss."
-    pages = {b"night one": first, b"night two": edited}
-    store_docket(db, "cand", "7", first, raw=b"night one", fetched_at=NIGHT1)
-    store_docket(db, "cand", "7", edited, raw=b"night two", fetched_at=NIGHT2)
+    pages = _harvested_twice(db, first, edited)
     before = db.execute("SELECT entry_key, description, seen_at, replaced_at FROM entry_versions").fetchall()
     for _ in range(2):  # idempotent
         reparse(db, lambda body, _court: copy.deepcopy(pages[body]))
@@ -181,9 +187,7 @@ def test_reparse_rebuilds_an_edited_minute_entry_as_one_entry(db):
     first = _with_minute_entries("Minute Entry: hearing held.")
     edited = copy.deepcopy(first)
     edited["docket_entries"][2]["description"] = "SEALED DOCUMENT. Modified on 3/5/2026 (clk)."
-    pages = {b"night one": first, b"night two": edited}
-    store_docket(db, "cand", "7", first, raw=b"night one", fetched_at=NIGHT1)
-    store_docket(db, "cand", "7", edited, raw=b"night two", fetched_at=NIGHT2)
+    pages = _harvested_twice(db, first, edited)
     before = db.execute("SELECT entry_key, description, seen_at, replaced_at FROM entry_versions").fetchall()
     result = reparse(db, lambda body, _court: copy.deepcopy(pages[body]))
     assert result.failed == 0
