@@ -37,6 +37,7 @@ from datetime import datetime
 from .agreement import entry_identity
 from .month import FEED_ENDPOINTS, MonthCase, MonthEntry, MonthScenario, shown_entry
 from .reports import DocketQuery, QueryError, parse_appellate_query, parse_query
+from .synthetic import DAY
 
 __all__ = ["DEFECTS", "Misses", "explain"]
 
@@ -98,7 +99,7 @@ def explain(
     spent = sorted(budget_nights)
     records = list(records)
     reports = _docket_reports(records)
-    feed_reads = _good_feed_reads(records)
+    feeds = _FeedLists(scenario, _good_feed_reads(records))
     cases = {"/".join(scenario.case_key(c)): c for c in scenario.cases}
     out = Misses()
     for key in sorted(keys):
@@ -117,7 +118,7 @@ def explain(
             if stored[full] > 0:
                 stored[full] -= 1
                 continue
-            cause = _cause(scenario, case, entry, mine, feed_reads, when, max_wait)
+            cause = _cause(scenario, case, entry, mine, feeds, when, max_wait)
             if cause in (LISTED_NOT_FETCHED, OVERDUE) and _spent_since(scenario, entry, spent):
                 cause = BUDGET_SPENT
             out.note(cause, f"{key} #{row['document_number'] or '-'} entered {row['date_entered']}")
@@ -130,7 +131,7 @@ def _cause(
     case: MonthCase,
     entry,
     reports: list[_Report],
-    feed_reads: dict[str, list[float]],
+    feeds: _FeedLists,
     when: float,
     max_wait: int,
 ) -> str:
@@ -141,7 +142,7 @@ def _cause(
         return FETCHED_NOT_STORED
     if edit is not None and any(entry.ts <= r.ts and r.query.keeps(entry.filed, entry.entered, entry.number) for r in reports):
         return EDITED_NO_SIGNAL
-    if _listed(scenario, case, entry, feed_reads.get(case.court.court_id, ()), when):
+    if feeds.listed(case, entry, when):
         return LISTED_NOT_FETCHED
     last = max((r.ts for r in reports if r.ts <= when), default=None)
     waited = scenario.night_of(when) - scenario.night_of(last) if last is not None else None
@@ -154,14 +155,27 @@ def _spent_since(scenario: MonthScenario, entry, budget_nights: list[int]) -> bo
     return bool(budget_nights) and budget_nights[-1] >= since
 
 
-def _listed(scenario: MonthScenario, case: MonthCase, entry, reads: Iterable[float], when: float) -> bool:
-    """Whether a good read of the court's feed, after ``entry`` was entered and by ``when``, listed it."""
-    for ts in reads:
-        if entry.ts <= ts <= when:
-            items = scenario.feed_items(case.court.court_id, ts)
-            if any(c.key == case.key and e.k == entry.k for c, e in items):
+class _FeedLists:
+    """What each good feed read listed, as (case key, entry index) pairs, worked out once per read."""
+
+    def __init__(self, scenario: MonthScenario, reads: dict[str, list[float]]) -> None:
+        self.scenario, self.reads = scenario, reads
+        self._listed: dict[tuple[str, float], set[tuple[int, int]]] = {}
+
+    def listed(self, case: MonthCase, entry, when: float) -> bool:
+        """Whether a good read of the court's feed, after ``entry`` was entered and by ``when``, listed it."""
+        court = case.court.court_id
+        # A feed lists the last day's entries only (MonthScenario.feed_items): later reads cannot.
+        for ts in self.reads.get(court, ()):
+            if entry.ts <= ts <= min(when, entry.ts + DAY) and (case.key, entry.k) in self._items(court, ts):
                 return True
-    return False
+        return False
+
+    def _items(self, court: str, ts: float) -> set[tuple[int, int]]:
+        if (court, ts) not in self._listed:
+            items = self.scenario.feed_items(court, ts)
+            self._listed[court, ts] = {(c.key, e.k) for c, e in items}
+        return self._listed[court, ts]
 
 
 def _docket_reports(records: list[dict]) -> list[tuple[str, str, _Report]]:
