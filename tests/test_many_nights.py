@@ -8,12 +8,14 @@ harvest is tried end to end (`harvester run` against the sandbox, whose request 
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 from harvest_support import HarvestDir, LogTail, requests_to, start_sandbox, wait_for
+from scrapy import Request
 
 from harvester import config as config_module
 from harvester.errors import EXIT_BUDGET, EXIT_OK, EXIT_PARTIAL
@@ -22,7 +24,7 @@ from harvester.gate.clock import FakeClock
 from harvester.gate.window import CENTRAL, Window, WindowSpec
 from harvester.parsers.rss_scope import FeedScope, feed_scope
 from harvester.run.harvest import Endpoints, Harvest, feed_verdict, incremental_filter, night_of
-from harvester.run.session import SessionMiddleware
+from harvester.run.session import META_AUTH, SessionMiddleware
 from harvester.store import cases
 from harvester.store.connection import open_db
 from harvester.store.dockets import store_docket
@@ -483,13 +485,36 @@ def test_a_request_that_waited_through_a_re_login_leaves_with_the_new_token():
 
     session.ensure = ensure
     middleware = SessionMiddleware(crawler=None, session=session)  # type: ignore[arg-type]
-    request = SimpleNamespace(headers={})
-    middleware._sent[id(request)] = old
+    request = Request("https://ecf.cand.uscourts.gov/cgi-bin/DktRpt.pl", meta={"court": "cand"})
+    middleware._sent[request] = old
     request.headers["Cookie"] = middleware._cookie(old)
     session.token = new  # another request's login page made the session log in again
     asyncio.run(middleware.current_token(request))
-    assert "NEWTOKEN" in request.headers["Cookie"] and "OLDTOKEN" not in request.headers["Cookie"]
-    assert middleware._sent[id(request)] is new
+    assert b"NEWTOKEN" in request.headers["Cookie"] and b"OLDTOKEN" not in request.headers["Cookie"]
+    assert middleware._sent[request] is new
+
+
+def test_a_retried_requests_token_is_forgotten_and_the_login_never_waits_for_the_session():
+    # The gate turns a 5xx into a retry, so the session middleware never sees that
+    # response. Its token stayed recorded under the request's id(); the night's re-login
+    # request, given the same id, then waited in current_token for the lock its own
+    # re-login held: the harvest hung (found by bench_month, seed 1, night 25).
+    from harvester.credentials import Secret
+
+    session = SimpleNamespace(token=Secret("NEWTOKEN"), credentials=SimpleNamespace(client_code=""))
+
+    async def ensure(_crawler):
+        raise AssertionError("the session's lock is held by the re-login")
+
+    session.ensure = ensure
+    middleware = SessionMiddleware(crawler=None, session=session)  # type: ignore[arg-type]
+    retried = Request("https://ecf.flmb.uscourts.gov/cgi-bin/DktRpt.pl", meta={"court": "flmb"})
+    middleware._sent[retried] = Secret("OLDTOKEN")
+    del retried
+    gc.collect()
+    assert len(middleware._sent) == 0
+    login = Request("https://pacer.login.uscourts.gov/services/cso-auth", meta={META_AUTH: True})
+    asyncio.run(middleware.current_token(login))  # returns at once: ensure() would raise
 
 
 # ---------------------------------------------------------------- end to end against the sandbox

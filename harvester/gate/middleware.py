@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NoReturn
@@ -235,7 +236,8 @@ class GateMiddleware:
         self.closing = False
         self.stopping = False
         self._transient: dict[str, int] = {}  # 5xx/timeouts/resets in a row, per court
-        self._held: dict[int, tuple[str, Reservation]] = {}
+        # By request, weakly: an entry kept by id() would pass to the next request given that id.
+        self._held: weakref.WeakKeyDictionary[Request, tuple[str, Reservation]] = weakref.WeakKeyDictionary()
         self._tls_checked: set[tuple[str, int]] = set()
         self.ca_file: str | None = settings.get(CA_FILE_SETTING) or None
         # Called (awaited) with each request just before it leaves: the session attaches its current token here.
@@ -339,7 +341,7 @@ class GateMiddleware:
             self.budget.cancel(reservation)
             await self._release_hold(request)
             raise
-        self._held[id(request)] = (court, reservation)
+        self._held[request] = (court, reservation)
         request.meta[META_SENT_AT] = sent_at
         self._inc("gate/sent")
         return None
@@ -416,13 +418,13 @@ class GateMiddleware:
     async def _send_session_end(self, request: Request, court: str) -> None:
         """The logout goes out even after the window closed (or a stop): it fetches nothing and
         costs nothing, and a session left open is worse. Still paced, still over verified TLS."""
-        self._held[id(request)] = (court, await self._reserve(court, 0, request))
+        self._held[request] = (court, await self._reserve(court, 0, request))
         request.meta[META_SENT_AT] = await self.limiter.acquire(court, None)
         self._inc("gate/sent")
         return None
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
-        held = self._held.pop(id(request), None)
+        held = self._held.pop(request, None)
         if held is None:
             return response
         court, reservation = held
@@ -446,7 +448,7 @@ class GateMiddleware:
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | None:
-        held = self._held.pop(id(request), None)
+        held = self._held.pop(request, None)
         if held is None:  # a refusal by the gate itself, or nothing the gate sent
             return None
         court, reservation = held

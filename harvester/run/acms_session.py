@@ -211,7 +211,8 @@ class AcmsMiddleware:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self._sent: dict[int, dict[str, Secret]] = {}
+        # Weakly by request (see SessionMiddleware._sent): a retried request never comes back.
+        self._sent: weakref.WeakKeyDictionary[Request, dict[str, Secret]] = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> AcmsMiddleware:
@@ -232,7 +233,7 @@ class AcmsMiddleware:
             logger.error("%s", exc)  # loud, with the court's name; nothing more goes to this court tonight
             self._block(court, str(exc))
             raise
-        self._sent[id(request)] = jar
+        self._sent[request] = jar
         request.headers["Cookie"] = "; ".join(f"{k}={v.reveal()}" for k, v in jar.items())
         token = self.sessions.tokens.get(court)
         if kind == "documents" and token:
@@ -240,7 +241,7 @@ class AcmsMiddleware:
         return None
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
-        jar = self._sent.pop(id(request), None)
+        jar = self._sent.pop(request, None)
         request.headers.pop(b"Cookie", None)
         request.headers.pop(b"Authorization", None)
         if jar is None:
@@ -257,7 +258,7 @@ class AcmsMiddleware:
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
-        self._sent.pop(id(request), None)
+        self._sent.pop(request, None)
         request.headers.pop(b"Cookie", None)
         request.headers.pop(b"Authorization", None)
         return None

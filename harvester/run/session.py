@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -219,8 +220,11 @@ class SessionMiddleware:
     def __init__(self, crawler: Any, session: PacerSession | None) -> None:
         self.crawler = crawler
         self.session = session
-        # Tokens by request identity, not in request.meta: meta can be saved to disk (JOBDIR).
-        self._sent: dict[int, Secret] = {}
+        # Tokens by request, not in request.meta (meta can be saved to disk, JOBDIR), and
+        # weakly: a request whose response another middleware turned into a retry never
+        # comes back here, and an entry kept by id() would pass to the next request given
+        # that id (the night's re-login once waited for its own token that way).
+        self._sent: weakref.WeakKeyDictionary[Request, Secret] = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SessionMiddleware:
@@ -240,7 +244,7 @@ class SessionMiddleware:
             logger.error("Not sent: %s", refusal)
             raise DestinationRefused(f"gate refused {request.url}: {refusal}")
         token = await self.session.ensure(self.crawler)
-        self._sent[id(request)] = token
+        self._sent[request] = token
         request.headers["Cookie"] = self._cookie(token)
         self._hook_into_gate()
         return None
@@ -259,15 +263,17 @@ class SessionMiddleware:
 
     async def current_token(self, request: Request) -> None:
         """Just before ``request`` leaves: swap a token replaced while it waited for the current one."""
-        sent = self._sent.get(id(request))
+        if request.meta.get(META_AUTH):  # the login itself: the re-login it serves holds the session's lock
+            return
+        sent = self._sent.get(request)
         if sent is None or self.session is None or sent is self.session.token:
             return
         token = await self.session.ensure(self.crawler)
-        self._sent[id(request)] = token
+        self._sent[request] = token
         request.headers["Cookie"] = self._cookie(token)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
-        token = self._sent.pop(id(request), None)
+        token = self._sent.pop(request, None)
         request.headers.pop(b"Cookie", None)
         # A token was only sent with a session; the check on it narrows the type.
         if token is None or self.session is None or not is_login_page(response.body):
@@ -288,7 +294,7 @@ class SessionMiddleware:
         return retry
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
-        self._sent.pop(id(request), None)
+        self._sent.pop(request, None)
         request.headers.pop(b"Cookie", None)
         return None
 
