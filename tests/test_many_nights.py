@@ -517,6 +517,30 @@ def test_a_retried_requests_token_is_forgotten_and_the_login_never_waits_for_the
     asyncio.run(middleware.current_token(login))  # returns at once: ensure() would raise
 
 
+def test_a_request_stuck_waiting_for_the_session_stops_the_run_with_a_login_error(monkeypatch):
+    # Whatever keeps a login from finishing, its waiters must not hang past the window:
+    # the lock file would then keep every later night from running.
+    from harvester.credentials import Credentials, Secret
+    from harvester.errors import LoginFailed
+    from harvester.run import session as session_module
+
+    monkeypatch.setattr(session_module, "SESSION_WAIT_SECONDS", 0.05)
+    creds = Credentials(username="someone", password=Secret("pw"))
+    session = session_module.PacerSession(creds, "https://login.example/cso-auth", "https://login.example/logout")
+
+    async def stuck_then_wait() -> str:
+        await session._lock.acquire()  # a login that never finishes holds it
+        try:
+            await session.ensure(crawler=None)
+        except LoginFailed as exc:
+            return str(exc)
+        return "no error"
+
+    message = asyncio.run(stuck_then_wait())
+    assert "session was busy" in message and "pw" not in message
+    assert session.failure == message  # later requests fail at once instead of waiting again
+
+
 # ---------------------------------------------------------------- end to end against the sandbox
 
 

@@ -26,6 +26,8 @@ import asyncio
 import json
 import logging
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -53,6 +55,10 @@ META_AUTH = "pacer_auth_call"  # the request is a login/logout call itself
 META_LOGIN_RETRY = "pacer_login_retry"
 META_SESSION_END = "pacer_session_end"  # the logout: the gate sends it also after the window closed
 LOGIN_COURT = "pacer-login"  # the gate's rate-limit key for the authentication API
+# No login takes this long (its timeouts and retries end sooner): a request waiting this
+# long for the session is stuck, and the run stops with a login error instead of hanging
+# past the window, its lock file keeping every later night from running.
+SESSION_WAIT_SECONDS = 900.0
 
 
 class PacerSession(SharedInSettings):
@@ -99,7 +105,7 @@ class PacerSession(SharedInSettings):
 
     async def ensure(self, crawler: Any) -> Secret:
         """The current token, logging in first when there is none."""
-        async with self._lock:
+        async with self._locked():
             if self.token is None:
                 await self._login(crawler)
             assert self.token is not None
@@ -107,13 +113,27 @@ class PacerSession(SharedInSettings):
 
     async def relogin(self, crawler: Any, stale: Secret) -> Secret:
         """Log in again unless another request already replaced ``stale``."""
-        async with self._lock:
+        async with self._locked():
             if self.token is stale or self.token is None:
                 self.token = None
                 await self._login(crawler)
                 self._renewed = self.token
             assert self.token is not None
             return self.token
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        """The session's lock, or LoginFailed once a wait passes ``SESSION_WAIT_SECONDS``."""
+        try:
+            await asyncio.wait_for(self._lock.acquire(), SESSION_WAIT_SECONDS)
+        except TimeoutError:
+            self.failure = self.failure or (f"the PACER session was busy for over {SESSION_WAIT_SECONDS:.0f} s "
+                                            "(a login that never finished); stopping")  # fmt: skip
+            raise LoginFailed(self.failure) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def is_renewed(self, token: Secret) -> bool:
         """``token`` came from a re-login: a login page with it means a new login would not help.
