@@ -164,8 +164,13 @@ def run_month(scenario: MonthScenario, workdir: Path, budget: dict | None, *, ti
             write_config(config, sandbox, scenario, watched, budget, rate, watch_keys)
             mark = len(sandbox.request_log.records())
             began = time.monotonic()
-            result = subprocess.run([sys.executable, "-m", "harvester.cli", "run", "--config", str(config)], cwd=workdir,
-                                    env=env, capture_output=True, text=True, timeout=timeout)  # fmt: skip
+            try:
+                result = subprocess.run([sys.executable, "-m", "harvester.cli", "run", "--config", str(config)],
+                                        cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)  # fmt: skip
+            except subprocess.TimeoutExpired:  # a hung harvest is the finding: say where, with its log's end
+                tail = (workdir / "harvester.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+                raise SystemExit(f"night {night}: harvester run still running after {timeout:.0f} s; "
+                                 f"stopped. The end of {workdir / 'harvester.log'}:\n{tail}") from None
             if result.returncode in (1, 2, 5, 6, 9):  # the harvest could not run: say why, do not score it
                 raise SystemExit(f"night {night}: harvester run exited {result.returncode}:\n{result.stderr[-3000:]}")
             records = [r for r in sandbox.request_log.records()[mark:] if r["endpoint"] != "sandbox-admin"]
