@@ -239,7 +239,10 @@ def _staleness(result: dict) -> str:
 
 def _misses(misses: dict) -> str:
     causes = ", ".join(f"{cause} {n}" for cause, n in sorted(misses["causes"].items(), key=lambda c: -c[1]))
-    return f"{causes or 'none'}; defects {misses['defects']}; rows the court does not show {misses['extra']}"
+    meta = misses["metadata"]
+    return (f"{causes or 'none'}; metadata fields wrong {meta.get('with an entry unseen', 0)} with an entry unseen, "
+            f"{meta.get('with every entry seen', 0)} with every entry seen; defects {misses['defects']}; "
+            f"rows the court does not show {misses['extra']}")  # fmt: skip
 
 
 def _first(result: dict) -> str:

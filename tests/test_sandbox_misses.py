@@ -32,9 +32,9 @@ def _key(month: MonthScenario, case) -> str:
     return "/".join(month.case_key(case))
 
 
-def _as_of(case, ts: float) -> dict:
-    """The case's entries as a database that bought them at ``ts`` holds them."""
-    return {"entries": [shown_entry(case, e) for e in case.timeline(ts)]}
+def _as_of(month: MonthScenario, case, ts: float) -> dict:
+    """The case as a database that bought it at ``ts`` holds it: header fields and entries."""
+    return {"metadata": month.case_truth(case, ts)["metadata"], "entries": [shown_entry(case, e) for e in case.timeline(ts)]}
 
 
 def _report(case, ts: float, **form) -> dict:
@@ -72,7 +72,7 @@ def _busy(month: MonthScenario):
 def test_a_database_equal_to_the_truth_misses_nothing(month):
     end = _end(month)
     keys = list(month.initial_watch())
-    database = {_key(month, c): _as_of(c, end) for c in month.cases}
+    database = {_key(month, c): _as_of(month, c, end) for c in month.cases}
     result = explain(month, database, [], keys, end, max_wait=28)
     assert result.causes == {} and result.defects == 0 and result.extra == 0
 
@@ -81,7 +81,7 @@ def test_an_edit_after_the_last_purchase_is_no_signal_and_a_later_report_makes_i
     case, entry = _late_edit(month)
     end, bought = _end(month), entry.ts + 3600
     key = _key(month, case)
-    database = {key: _as_of(case, bought)}
+    database = {key: _as_of(month, case, bought)}
     records = [_report(case, bought)]
     result = explain(month, database, records, [key], end, max_wait=28)
     assert result.causes["edited, no signal"] >= 1 and result.defects == 0
@@ -129,7 +129,7 @@ def test_news_a_good_feed_read_listed_is_a_defect_when_not_fetched_and_a_failed_
 def test_a_row_the_court_does_not_show_is_extra(month):
     case, _entry = _busy(month)
     end, key = _end(month), _key(month, case)
-    database = _as_of(case, end)
+    database = _as_of(month, case, end)
     stray = {**database["entries"][0], "date_entered": "2001-01-02"}
     result = explain(month, {key: {"entries": [*database["entries"], stray]}}, [], [key], end, max_wait=28)
     assert result.extra == 1 and result.causes == {}
@@ -156,3 +156,18 @@ def test_news_left_unbought_after_a_night_that_spent_its_budget_is_the_budget_no
     assert explain(month, database, records, [key], end, 0, budget_nights=[before_entry]).causes["budget spent"] == 0
     held = explain(month, database, records, [key], end, 0, budget_nights=[month.night_of(entry.ts)])
     assert held.causes["budget spent"] >= 1 and held.causes["not listed, overdue"] == 0 and held.defects == 0
+
+
+def test_a_wrong_judge_is_waiting_with_an_unseen_entry_and_a_defect_when_every_entry_was_seen(month):
+    case, entry = _busy(month)
+    end, key = _end(month), _key(month, case)
+    truth = month.case_truth(case, end)
+    wrong_judge = {**truth["metadata"], "assigned_to_str": "Judge Nobody"}
+    seen_all = {key: {"metadata": wrong_judge, "entries": truth["entries"]}}
+    result = explain(month, seen_all, [], [key], end, max_wait=28)
+    assert result.metadata == {"with every entry seen": 1} and result.defects == 1
+    one_unseen = {key: {"metadata": wrong_judge, "entries": truth["entries"][:-1]}}
+    result = explain(month, one_unseen, [_report(case, entry.ts - 1)], [key], end, max_wait=28)
+    assert result.metadata == {"with an entry unseen": 1} and result.defects == 0
+    right = {key: {"metadata": truth["metadata"], "entries": truth["entries"]}}
+    assert explain(month, right, [], [key], end, max_wait=28).metadata == {}

@@ -66,21 +66,23 @@ class Agreement:
         }
 
 
-def _norm(value) -> str:
+def norm(value) -> str:
+    """A value as agreement compares it: text with white space collapsed, None as ""."""
     return " ".join(str(value).split()) if value is not None else ""
+
 
 
 def _entry_key(entry: dict) -> tuple[str, str, str]:
     return (
-        _norm(entry.get("document_number")),
-        _norm(entry.get("date_filed"))[:10],
-        _norm(entry.get("date_entered"))[:10],
+        norm(entry.get("document_number")),
+        norm(entry.get("date_filed"))[:10],
+        norm(entry.get("date_entered"))[:10],
     )
 
 
 def entry_identity(entry: dict) -> tuple[str, str, str, str]:
     """An entry as agreement compares it: document number, dates, docket text with white space collapsed."""
-    return _entry_key(entry) + (_norm(entry["description"]),)
+    return _entry_key(entry) + (norm(entry["description"]),)
 
 
 def load_database(db_path: str | Path) -> dict[str, dict]:
@@ -129,12 +131,12 @@ def compare(database: dict[str, dict] | str | Path, truth: dict[str, dict], keys
 
 
 def _score_case(want: dict, have: dict, result: Agreement) -> bool:
-    fields_ok = sum(_norm(have["metadata"].get(k)) == _norm(v) for k, v in want["metadata"].items())
+    fields_ok = sum(norm(have["metadata"].get(k)) == norm(v) for k, v in want["metadata"].items())
     result.metadata_ok += fields_ok
     result.metadata_total += len(want["metadata"])
 
-    want_parties = Counter((_norm(p["name"]), _norm(p["type"])) for p in want["parties"])
-    have_parties = Counter((_norm(p["name"]), _norm(p["type"])) for p in have["parties"])
+    want_parties = Counter((norm(p["name"]), norm(p["type"])) for p in want["parties"])
+    have_parties = Counter((norm(p["name"]), norm(p["type"])) for p in have["parties"])
     result.parties_ok += sum((want_parties & have_parties).values())
     result.parties_total += sum(want_parties.values()) + sum((have_parties - want_parties).values())
 

@@ -25,6 +25,12 @@ request log, never the harvester's internals:
 Rows the court does not show count apart (``extra``). A case key not in the
 database counts its entries under the same rules (a report of it would have
 stored them).
+
+Metadata fields (judge, termination, name...) change with an entry (a
+reassignment, a judgment), and every report shows the header: a wrong field in
+a case with an entry missing waits with that entry (``metadata``'s ``with an
+entry unseen``); in a case whose every entry agrees it is a defect (``with every
+entry seen``).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .agreement import entry_identity
+from .agreement import entry_identity, norm
 from .month import FEED_ENDPOINTS, MonthCase, MonthEntry, MonthScenario, shown_entry
 from .reports import DocketQuery, QueryError, parse_appellate_query, parse_query
 from .synthetic import DAY
@@ -47,6 +53,8 @@ EDITED_NO_SIGNAL = "edited, no signal"
 WAITING = "not listed, waiting"
 OVERDUE = "not listed, overdue"
 BUDGET_SPENT = "budget spent"
+METADATA_WAITING = "with an entry unseen"
+METADATA_DEFECT = "with every entry seen"
 DEFECTS = (FETCHED_NOT_STORED, LISTED_NOT_FETCHED, OVERDUE)
 _DOCKET_ENDPOINTS = {"DktRpt": parse_query, "CaseSummary": parse_appellate_query}
 
@@ -58,11 +66,12 @@ class Misses:
     causes: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     extra: int = 0
+    metadata: Counter = field(default_factory=Counter)  # wrong fields: with an entry unseen / with every entry seen
 
     @property
     def defects(self) -> int:
         """Misses a client could have avoided with what it was shown."""
-        return sum(self.causes[c] for c in DEFECTS)
+        return sum(self.causes[c] for c in DEFECTS) + self.metadata[METADATA_DEFECT]
 
     def note(self, cause: str, example: str) -> None:
         self.causes[cause] += 1
@@ -71,7 +80,8 @@ class Misses:
             shown.append(example)
 
     def summary(self) -> dict:
-        return {"causes": dict(self.causes), "defects": self.defects, "extra": self.extra, "examples": self.examples}
+        return {"causes": dict(self.causes), "defects": self.defects, "extra": self.extra,
+                "metadata": dict(self.metadata), "examples": self.examples}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,7 @@ def explain(
         shown = Counter(identity[:3] for identity in stored.elements())
         ids = {case.pacer_case_id, case.case_number}
         mine = [r for court, case_id, r in reports if court == case.court.court_id and case_id in ids]
+        missed = sum(out.causes.values())
         for entry in case.timeline(when):
             row = shown_entry(case, entry)
             full = entry_identity(row)
@@ -123,6 +134,13 @@ def explain(
                 cause = BUDGET_SPENT
             out.note(cause, f"{key} #{row['document_number'] or '-'} entered {row['date_entered']}")
         out.extra += sum(n for n in shown.values() if n > 0)
+        have_meta = database.get(key, {}).get("metadata", {})
+        wrong = [k for k, v in scenario.case_truth(case, when)["metadata"].items() if norm(have_meta.get(k)) != norm(v)]
+        if wrong:
+            kind = METADATA_WAITING if sum(out.causes.values()) > missed else METADATA_DEFECT
+            out.metadata[kind] += len(wrong)
+            if kind == METADATA_DEFECT:
+                out.examples.setdefault(kind, []).append(f"{key}: {', '.join(wrong)}")
     return out
 
 
