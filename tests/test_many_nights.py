@@ -74,6 +74,12 @@ def _plan(harvest: Harvest) -> dict[str, str]:
     return {t.pacer_case_id: t.reason for t in harvest.docket_tasks(appellate=False)}
 
 
+def _store_both(harvest: Harvest, docket: dict, at: datetime) -> None:
+    """Cases "1" and "2" of cand, harvested at ``at`` with ``docket``."""
+    for case_id in ("1", "2"):
+        store_docket(harvest.db, "cand", case_id, docket, fetched_at=at)
+
+
 def test_nights_are_counted_in_the_windows_calendar():
     window = Window(WindowSpec())
     evening = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
@@ -92,8 +98,7 @@ def test_the_harvests_cached_nights_agree_with_the_window(tmp_path):
 def test_refresh_days_3_is_due_on_the_third_night_whatever_the_second(tmp_path):
     start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0, 5))
     harvest = _harvest(tmp_path, start)
-    for case_id in ("1", "2"):
-        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-02", "1")]), fetched_at=start)
+    _store_both(harvest, _docket([("2026-03-02", "1")]), start)
     harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 5, 19, 0, 1)))
     assert _plan(harvest) == {}
     harvest.clock.set(CENTRAL.localize(datetime(2026, 3, 6, 19, 0, 1)))  # 4 seconds short of 72 hours
@@ -187,8 +192,7 @@ def test_only_a_gap_free_all_entries_feed_read_tonight_stands_in_for_polling(tmp
     start = CENTRAL.localize(datetime(2026, 3, 3, 19, 0))
     harvest = _harvest(tmp_path, start)
     _list_feed(harvest)
-    for case_id in ("1", "2"):
-        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-02", "1")]), fetched_at=start)
+    _store_both(harvest, _docket([("2026-03-02", "1")]), start)
     _feed(harvest, CENTRAL.localize(datetime(2026, 3, 3, 19, 30)))  # read after the first harvest, that night
     for day in (4, 5, 6):  # a good feed each night: no polling, even when refresh_days (3) is past
         harvest.clock.set(CENTRAL.localize(datetime(2026, 3, day, 19, 0)))
@@ -326,8 +330,7 @@ def test_a_gap_free_feed_starts_the_report_at_its_earliest_new_item_not_the_day_
     fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))  # the 9th's entries are stored
     harvest = _harvest(tmp_path, fetched)
     _list_feed(harvest)
-    for case_id in ("1", "2"):
-        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-09", "1"), ("2026-03-09", None)]), fetched_at=fetched)
+    _store_both(harvest, _docket([("2026-03-09", "1"), ("2026-03-09", None)]), fetched)
     _feed(harvest, fetched + timedelta(minutes=30))
     tonight = CENTRAL.localize(datetime(2026, 3, 10, 19, 0))
     harvest.clock.set(tonight)
@@ -346,8 +349,7 @@ def test_a_minute_entry_in_the_feed_lifts_the_number_filter_of_a_court_that_numb
     fetched = CENTRAL.localize(datetime(2026, 3, 9, 19, 0))
     harvest = _harvest(tmp_path, fetched)
     _list_feed(harvest)
-    for case_id in ("1", "2"):
-        store_docket(harvest.db, "cand", case_id, _docket([("2026-03-09", "1")]), fetched_at=fetched)
+    _store_both(harvest, _docket([("2026-03-09", "1")]), fetched)
     _feed(harvest, fetched + timedelta(minutes=30))
     tonight = CENTRAL.localize(datetime(2026, 3, 10, 19, 0))
     harvest.clock.set(tonight)

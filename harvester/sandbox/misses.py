@@ -135,7 +135,7 @@ def explain(
             out.note(cause, f"{key} #{row['document_number'] or '-'} entered {row['date_entered']}")
         out.extra += sum(n for n in shown.values() if n > 0)
         have_meta = database.get(key, {}).get("metadata", {})
-        wrong = [k for k, v in scenario.case_truth(case, when)["metadata"].items() if norm(have_meta.get(k)) != norm(v)]
+        wrong = [k for k, v in scenario.case_metadata(case, when).items() if norm(have_meta.get(k)) != norm(v)]
         if wrong:
             kind = METADATA_WAITING if sum(out.causes.values()) > missed else METADATA_DEFECT
             out.metadata[kind] += len(wrong)
@@ -154,7 +154,7 @@ def _cause(
     max_wait: int,
 ) -> str:
     edit = entry.edit if isinstance(entry, MonthEntry) else None
-    since = edit[0] if edit else entry.ts  # when the entry took the form the court shows now
+    since = _shown_since(entry)
     covering = [r for r in reports if since <= r.ts <= when and r.query.keeps(entry.filed, entry.entered, entry.number)]
     if covering:
         return FETCHED_NOT_STORED
@@ -167,10 +167,13 @@ def _cause(
     return WAITING if waited is not None and waited <= max_wait else OVERDUE
 
 
+def _shown_since(entry) -> float:
+    """When the entry took the form the court shows now: its last edit, or its entry."""
+    return entry.edit[0] if isinstance(entry, MonthEntry) and entry.edit else entry.ts
+
+
 def _spent_since(scenario: MonthScenario, entry, budget_nights: list[int]) -> bool:
-    edit = entry.edit if isinstance(entry, MonthEntry) else None
-    since = scenario.night_of(edit[0] if edit else entry.ts)
-    return bool(budget_nights) and budget_nights[-1] >= since
+    return bool(budget_nights) and budget_nights[-1] >= scenario.night_of(_shown_since(entry))
 
 
 class _FeedLists:

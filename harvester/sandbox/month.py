@@ -503,6 +503,19 @@ class MonthScenario:
 
     def case_truth(self, case: MonthCase, ts: float) -> dict:
         view = case.at(ts)
+        return {
+            "court": case.court.court_id,
+            "kind": case.kind,
+            "pacer_case_id": case.pacer_case_id,
+            "feed": self.feeds[case.court.court_id]["kind"],
+            "metadata": self.case_metadata(case, ts),
+            "parties": [{"name": p.name, "type": reference_party_type(p.role)} for p in view.parties()],
+            "entries": [shown_entry(case, e) for e in case.timeline(ts)],
+        }
+
+    def case_metadata(self, case: MonthCase, ts: float) -> dict:
+        """The case's header fields at ``ts``, in the parser's names."""
+        view = case.at(ts)
         metadata = {
             "docket_number": case.case_number,
             "case_name": reference_case_name(case.case_name),
@@ -515,15 +528,7 @@ class MonthScenario:
             metadata.update(
                 cause=case.extra["cause"], nature_of_suit=case.extra["nature"], jurisdiction=case.extra["jurisdiction"]
             )
-        return {
-            "court": case.court.court_id,
-            "kind": case.kind,
-            "pacer_case_id": case.pacer_case_id,
-            "feed": self.feeds[case.court.court_id]["kind"],
-            "metadata": metadata,
-            "parties": [{"name": p.name, "type": reference_party_type(p.role)} for p in view.parties()],
-            "entries": [shown_entry(case, e) for e in case.timeline(ts)],
-        }
+        return metadata
 
     def initial_watch(self) -> dict[str, int]:
         """Every case that exists at night 0, watched from night 0; new cases from the night after their filing."""
