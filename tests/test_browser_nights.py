@@ -112,7 +112,7 @@ def test_coverage_shows_the_court_whose_feed_failed_as_stale(page, base_url, two
     url, _ = base_url
     last = datetime.fromisoformat(_runs(two_nights)[-1][1].replace("Z", "+00:00"))
     later = (last + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    page.goto(f"{url}/-/coverage?refresh_days=3&now={later}")
+    page.goto(f"{url}/-/coverage?refresh_days=3&refresh_max_days=3&now={later}")  # every case waits 3 nights
     row = page.locator("#court-nysb")
     assert "stale" in (row.get_attribute("class") or "")
     assert "failed" in row.inner_text() or "failing" in row.inner_text()

@@ -233,9 +233,11 @@ def test_outside_the_window_nothing_is_sent(tmp_path, sandbox):
 
 
 def test_wait_sleeps_until_the_window_opens(tmp_path):
-    # The sandbox's evening: four seconds before 18:00 Central.
+    # The sandbox's evening: ten seconds before 18:00 Central. The harvester must start
+    # (Python, Scrapy, the config) inside that margin to see the window shut; four
+    # seconds were too few on a loaded 2-core machine.
     with Sandbox(state_dir=tmp_path / "sandbox", courts=("cand",), cases=2, seed=4, real_pages=False,
-                 start="2026-11-23T17:59:56-06:00") as early:  # fmt: skip
+                 start="2026-11-23T17:59:50-06:00") as early:  # fmt: skip
         case = early.cases("cand")[0]
         config = write_config(tmp_path / "harvester.toml", early, {"cand": [str(case["pacer_case_id"])]})
         result = harvest(tmp_path, config, early, "--wait")

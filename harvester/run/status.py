@@ -62,9 +62,9 @@ def status(config: Config, now: datetime | None = None, runs: int = 10) -> dict[
         report["blocked_courts"] = report["runs"][0]["blocked_courts"] if report["runs"] else []
         report["spend"] = _spend(db, now, float(config["budget"]["quarter_dollars"]))
         report["database"].update(_counts(db))
-        refresh_days = int(config["watch"]["refresh_days"])
-        report["coverage"] = {"refresh_days": refresh_days, "courts": [
-            asdict(c) for c in court_coverage(db, coverage_now(db), refresh_days)]}  # fmt: skip
+        waits = int(config["watch"]["refresh_days"]), int(config["watch"]["refresh_max_days"])
+        report["coverage"] = {"refresh_days": waits[0], "refresh_max_days": waits[1], "courts": [
+            asdict(c) for c in court_coverage(db, coverage_now(db), *waits)]}  # fmt: skip
     except sqlite3.OperationalError as exc:
         raise SchemaError(f"{path}: cannot read the harvest tables ({exc}); run `harvester run` to upgrade it") from None
     finally:
@@ -185,7 +185,8 @@ def _coverage_lines(coverage: dict[str, Any] | None) -> list[str]:
     if not coverage or not coverage["courts"]:
         return []
     rows = [CourtCoverage(**c) for c in coverage["courts"]]
-    return [f"Coverage (a case is stale after {coverage['refresh_days']} nights without a harvest):",
+    return [f"Coverage (a case is stale after its wait without a harvest: {coverage['refresh_days']} nights, up to"
+            f" {coverage['refresh_max_days']} for a quiet or closed case):",
             *(f"  {line}" for line in format_coverage(rows))]  # fmt: skip
 
 

@@ -2,9 +2,10 @@
 
 Per court: what its RSS feed was on the latest night it was read (kind, the entry
 types a partial feed carries, outcome, newest item, last good read), how many cases
-are watched and how many are stale (not harvested for more than ``refresh_days``
-nights), how many document numbers are missing from its dockets, and the last error
-the court gave. Per case: nights since its last harvest and its numbering gaps.
+are watched and how many are stale (not harvested for more nights than the harvest
+itself waits before re-checking them, see below), how many document numbers are
+missing from its dockets, and the last error the court gave. Per case: nights since
+its last harvest, the nights it waits, and its numbering gaps.
 
 A *night* is the Central evening an instant belongs to: ``date(t, '-18 hours')`` on a
 UTC timestamp (18:00-06:00 Central is 23:00/00:00-11:00/12:00 UTC).
@@ -34,20 +35,36 @@ latest_feed AS (
   WHERE f.id = (SELECT id FROM feed_nights g WHERE g.court_id = f.court_id ORDER BY g.night DESC, g.id DESC LIMIT 1)
 )"""
 
-# A case is stale when it was not harvested for more than refresh_days nights, unless its
+# The nights a case waits for its re-check, as the harvest plans it (``_refresh_cap`` in
+# harvester/run/harvest.py): refresh_days; for a case whose newest entry was older than
+# that at its last harvest, as many nights as it had been quiet, up to refresh_max_days;
+# for a closed case refresh_max_days. A quiet case waiting out its wait is not behind.
+_WAIT_NIGHTS = """
+CASE WHEN coalesce(c.date_terminated, '') != '' THEN :refresh_max_days
+     WHEN c.last_entry_date_entered IS NULL OR c.last_harvested_at IS NULL THEN :refresh_days
+     ELSE max(:refresh_days, min(:refresh_max_days, CAST(julianday(date(c.last_harvested_at, '-18 hours'))
+                                                         - julianday(substr(c.last_entry_date_entered, 1, 10)) AS INTEGER)))
+END"""
+
+# A case is stale when it went more nights without a harvest than it waits, unless its
 # court's latest feed lists every entry and was read fine: then the feed vouches for it.
 _PER_CASE = f"""
 {_LATEST_FEED},
 gaps AS ({_GAPS}),
+waits AS (
+  SELECT c.id AS case_id, {_WAIT_NIGHTS} AS wait_nights,
+         CAST(julianday(date(:now, '-18 hours')) - julianday(date(c.last_harvested_at, '-18 hours')) AS INTEGER)
+             AS nights_since_harvest
+  FROM cases c
+),
 per_case AS (
   SELECT c.id AS case_id, c.court_id, c.docket_number, c.case_name, c.last_harvested_at,
-         CAST(julianday(date(:now, '-18 hours')) - julianday(date(c.last_harvested_at, '-18 hours')) AS INTEGER)
-             AS nights_since_harvest,
+         w.nights_since_harvest, w.wait_nights,
          coalesce(g.gaps, 0) AS numbering_gaps,
          CASE WHEN lf.kind = 'all' AND lf.outcome = 'ok' THEN 0
-              WHEN c.last_harvested_at IS NULL OR julianday(date(:now, '-18 hours'))
-                   - julianday(date(c.last_harvested_at, '-18 hours')) > :refresh_days THEN 1 ELSE 0 END AS stale
-  FROM cases c LEFT JOIN gaps g ON g.case_id = c.id LEFT JOIN latest_feed lf ON lf.court_id = c.court_id
+              WHEN c.last_harvested_at IS NULL OR w.nights_since_harvest > w.wait_nights THEN 1 ELSE 0 END AS stale
+  FROM cases c JOIN waits w ON w.case_id = c.id
+  LEFT JOIN gaps g ON g.case_id = c.id LEFT JOIN latest_feed lf ON lf.court_id = c.court_id
   WHERE (:court = '' OR c.court_id = :court)
 )"""
 
@@ -104,9 +121,11 @@ class CourtCoverage:
     last_error: str | None
 
 
-def coverage_params(now: str, refresh_days: int, court: str = "") -> dict[str, Any]:
-    """The named parameters of both queries; ``now`` is a UTC ISO timestamp."""
-    return {"now": now, "refresh_days": refresh_days, "court": court}
+def coverage_params(now: str, refresh_days: int, refresh_max_days: int, court: str = "") -> dict[str, Any]:
+    """The named parameters of both queries; ``now`` is a UTC ISO timestamp; the two
+    waits are the ``[watch]`` keys of the same names."""
+    return {"now": now, "refresh_days": refresh_days, "refresh_max_days": max(refresh_days, refresh_max_days),
+            "court": court}  # fmt: skip
 
 
 # Real time for a PACER harvest; the sandbox's simulated time (its latest run) for a sandbox one.
@@ -122,11 +141,12 @@ def coverage_now(db: Database) -> str:
     return row[0] if row and row[0] else utc_timestamp()
 
 
-def court_coverage(db: Database, now: str, refresh_days: int) -> list[CourtCoverage]:
+def court_coverage(db: Database, now: str, refresh_days: int, refresh_max_days: int) -> list[CourtCoverage]:
     """One row per court the harvest knows."""
     if "feed_nights" not in db.table_names():  # an old schema: no feed record yet
         return []
-    return [CourtCoverage(*row) for row in db.execute(COURT_COVERAGE_SQL, coverage_params(now, refresh_days))]
+    params = coverage_params(now, refresh_days, refresh_max_days)
+    return [CourtCoverage(*row) for row in db.execute(COURT_COVERAGE_SQL, params)]
 
 
 def format_coverage(rows: list[CourtCoverage]) -> list[str]:

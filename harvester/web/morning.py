@@ -23,7 +23,6 @@ CHANGE_TITLES = {
     "new_party": "New parties", "terminated_party": "Terminated parties",
     "judge_reassigned": "Judge reassignments", "terminated_case": "Terminated cases",
 }  # fmt: skip
-DEFAULT_REFRESH_DAYS = 7
 
 _LATEST_NIGHT = "SELECT max(night) FROM changes"
 _CHANGES = "SELECT * FROM changes WHERE night = ? ORDER BY court_id, change, docket_number, at"
@@ -53,17 +52,18 @@ async def last_night(db: Any, night: str | None) -> dict[str, Any]:
     return {"night": night, "courts": ordered, "nights": nights, "titles": CHANGE_TITLES}
 
 
-async def coverage(db: Any, refresh_days: int, now: str | None) -> dict[str, Any]:
+async def coverage(db: Any, refresh_days: int, refresh_max_days: int, now: str | None) -> dict[str, Any]:
     """Per-court coverage and the stale cases, judged at ``now`` (default: the database's clock)."""
     if "feed_nights" not in set(await db.table_names()):
         return {"courts": [], "stale": [], "missing": "feed_nights"}
     now = now or await _now(db)
-    params = coverage_params(now, refresh_days)
+    params = coverage_params(now, refresh_days, refresh_max_days)
     courts = [dict(r) for r in (await db.execute(COURT_COVERAGE_SQL, params)).rows]
     cases = (await db.execute(CASE_COVERAGE_SQL, params)).rows
     stale = [dict(r) for r in cases if r["stale"]][:500]
     gaps = [dict(r) for r in cases if r["numbering_gaps"] and not r["stale"]][:200]
-    return {"courts": courts, "stale": stale, "gaps": gaps, "now": now, "refresh_days": refresh_days}
+    return {"courts": courts, "stale": stale, "gaps": gaps, "now": now, "refresh_days": params["refresh_days"],
+            "refresh_max_days": params["refresh_max_days"]}  # fmt: skip
 
 
 async def _now(db: Any) -> str:

@@ -31,12 +31,13 @@ from markupsafe import Markup, escape
 
 from harvester.cmecf import CMECF_SERVLET_COURTS, court_base
 from harvester.config import PACER_COURT_URL
+from harvester.config import default as config_default
 from harvester.parsers.court import is_appellate
 from harvester.store.dictionary import column_descriptions
 from harvester.web import documents
 from harvester.web.charts import ChartSpec, render_svg
 from harvester.web.docket_page import docket_context
-from harvester.web.morning import DEFAULT_REFRESH_DAYS, coverage, last_night
+from harvester.web.morning import coverage, last_night
 from harvester.web.search import LIMIT as SEARCH_LIMIT
 from harvester.web.search import search
 
@@ -212,14 +213,24 @@ async def last_night_page(datasette: Any, request: Any) -> Any:
 
 
 async def coverage_page(datasette: Any, request: Any) -> Any:
-    """Per court: feed kind and scope, watched and stale cases, numbering gaps, last error."""
+    """Per court: feed kind and scope, watched and stale cases, numbering gaps, last error.
+
+    A case's wait is judged with ``?refresh_days=`` and ``?refresh_max_days=``, by default
+    the configuration's defaults (the page does not read the harvest's config file).
+    """
     database = datasette.get_database().name
-    try:
-        refresh_days = max(1, int(request.args.get("refresh_days") or DEFAULT_REFRESH_DAYS))
-    except ValueError:
-        refresh_days = DEFAULT_REFRESH_DAYS
-    data = await coverage(datasette.get_database(database), refresh_days, request.args.get("now") or None)
+    refresh_days = _positive_arg(request, "refresh_days", config_default("watch", "refresh_days"))
+    refresh_max_days = _positive_arg(request, "refresh_max_days", config_default("watch", "refresh_max_days"))
+    data = await coverage(datasette.get_database(database), refresh_days, refresh_max_days, request.args.get("now") or None)
     return await _page(datasette, request, "harvester_coverage.html", database, data=data)
+
+
+def _positive_arg(request: Any, key: str, fallback: int) -> int:
+    """A whole number of at least 1 from the query string, else ``fallback``."""
+    try:
+        return max(1, int(request.args.get(key) or fallback))
+    except ValueError:
+        return fallback
 
 
 async def _page(datasette: Any, request: Any, template: str, database: str, **context: Any) -> Any:
