@@ -132,7 +132,7 @@ def test_a_workers_plan_over_a_case_changed_meanwhile_is_made_again_here(harvest
     with db.conn:  # a harvest stores the case before this process writes the plan
         db.conn.execute("UPDATE cases SET case_name = 'meanwhile' WHERE pacer_case_id = ?", [pages[0][3]])
     result = reparse_module.ReparseResult()
-    write_transaction(db, lambda: reparse_module._reparse_case(CaseReplayer(db), read, case, result))
+    write_transaction(db, lambda: reparse_module._reparse_case(CaseReplayer(db), read, case, result, None))
     assert (result.cases, result.failed) == (1, 0)
     assert {t: table_dump(db, t) for t in DERIVED} == rows
 

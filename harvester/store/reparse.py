@@ -41,6 +41,7 @@ from harvester.store.dockets import ArchivedReport
 from harvester.store.raw_pages import read_raw_page
 from harvester.store.replay_diff import CasePlan, CaseReplayer
 from harvester.store.rss import replay_rss
+from harvester.store.search_index import BulkIndex, bulk_search_index
 
 Parser = Callable[[bytes, str | None], dict]
 
@@ -117,13 +118,16 @@ def reparse(db: Database, parse: Parser | None = None, jobs: int = 1) -> Reparse
         made = ordered_map(_case_in_worker, cases, jobs, initializer=_start_worker, initargs=(db_file, parse))
     else:
         made = (_parsed_case(read, None, case) for case in cases)
-    batch = _Batch(db, result)
     replayer = CaseReplayer(db)
+    batch = _Batch(db, result, index_in_bulk=True)  # (only the case writers index what they insert)
     for case in made:
         batch.add(partial(_reparse_case, replayer, read, case), case.parsed)
+    batch.commit()
+    batch = _Batch(db, result)
     for page in sorted((p for p in pages if p[1] in ("rss", "court_lookup")), key=lambda p: (p[4], p[0])):
         parsed_page = (page, read(page))
-        batch.add(partial(_reparse_rss if page[1] == "rss" else _reparse_courts, db, parsed_page), [parsed_page[1]])
+        write = _reparse_rss if page[1] == "rss" else _reparse_courts
+        batch.add(partial(_unindexed, write, db, parsed_page), [parsed_page[1]])
     batch.commit()
     result.skipped += sum(1 for p in pages if p[1] not in ("docket", "rss", "court_lookup"))
     # Attorneys only a replaced report named are left over.
@@ -133,20 +137,26 @@ def reparse(db: Database, parse: Parser | None = None, jobs: int = 1) -> Reparse
     return result
 
 
+_Job = Callable[[ReparseResult, BulkIndex | None], None]  # writes one case or page, counts it
+
+
 class _Batch:
     """Writes of parsed pages waiting for one transaction; committed when big enough.
 
     Each job writes one case (or RSS or court page) and counts it into the result
     it is given; jobs run again if the transaction is retried on a locked database,
     so they count into a fresh result that only a commit adds to the real one.
+    With ``index_in_bulk`` the jobs index the searched rows they insert through the
+    :class:`BulkIndex` they are given (a fresh archive writes every row: see
+    :mod:`harvester.store.search_index`); else they are given None.
     """
 
-    def __init__(self, db: Database, result: ReparseResult) -> None:
-        self.db, self.result = db, result
-        self.jobs: list[Callable[[ReparseResult], None]] = []
+    def __init__(self, db: Database, result: ReparseResult, *, index_in_bulk: bool = False) -> None:
+        self.db, self.result, self.index_in_bulk = db, result, index_in_bulk
+        self.jobs: list[_Job] = []
         self.pages = self.bytes = 0
 
-    def add(self, job: Callable[[ReparseResult], None], parsed: list[_Parsed]) -> None:
+    def add(self, job: _Job, parsed: list[_Parsed]) -> None:
         self.jobs.append(job)
         self.pages += len(parsed)
         self.bytes += sum(page.size for page in parsed)
@@ -156,8 +166,13 @@ class _Batch:
     def commit(self) -> None:
         def work() -> ReparseResult:
             counted = ReparseResult()
-            for job in self.jobs:
-                job(counted)
+            if not self.index_in_bulk:
+                for job in self.jobs:
+                    job(counted, None)
+                return counted
+            with bulk_search_index(self.db.conn) as index:
+                for job in self.jobs:
+                    job(counted, index)
             return counted
 
         if self.jobs:
@@ -259,7 +274,9 @@ def _counted(page: tuple, parsed: _Parsed, result: ReparseResult) -> Any:
     return parsed.record
 
 
-def _reparse_case(replayer: CaseReplayer, read: _PageParser, case: _Case, result: ReparseResult) -> None:
+def _reparse_case(
+    replayer: CaseReplayer, read: _PageParser, case: _Case, result: ReparseResult, index: BulkIndex | None
+) -> None:
     pages = case.pages
     records = [_counted(page, parsed, result) for page, parsed in zip(pages, case.parsed, strict=True)]
     if any(parsed.reason is not None for parsed in case.parsed):
@@ -267,11 +284,11 @@ def _reparse_case(replayer: CaseReplayer, read: _PageParser, case: _Case, result
     court_id, pacer_case_id = pages[0][2], pages[0][3]
     plan, error = case.plan, case.error
     try:
-        if error is None and (plan is None or not replayer.write(plan)):
+        if error is None and (plan is None or not replayer.write(plan, index=index)):
             if plan is not None:  # the case changed since the worker read it: plan it again here
                 records = [read(page).record for page in pages]
             plan = replayer.plan(court_id, pacer_case_id, _reports(pages, records))
-            replayer.write(plan, verify=False)  # read in this transaction: still as the plan found it
+            replayer.write(plan, verify=False, index=index)  # read in this transaction: still as the plan found it
     except ValueError as exc:
         error = str(exc)
     if error is not None or plan is None:
@@ -281,6 +298,11 @@ def _reparse_case(replayer: CaseReplayer, read: _PageParser, case: _Case, result
     result.entries += plan.entries
     result.pages += len(pages)
     result.cases += 1
+
+
+def _unindexed(write: Callable[..., None], db: Database, parsed_page: tuple, result: ReparseResult, _index: None) -> None:
+    """An RSS or court page's write as a batch job (it inserts no searched row)."""
+    write(db, parsed_page, result)
 
 
 def _reparse_rss(db: Database, parsed_page: tuple[tuple, _Parsed], result: ReparseResult) -> None:

@@ -30,6 +30,7 @@ from harvester.store.dockets import ArchivedReport, replay_case
 from harvester.store.fields import court_key
 from harvester.store.judges import JUDGE_FIELDS, sync_case_judges
 from harvester.store.migrations import migrate
+from harvester.store.search_index import BulkIndex
 
 _TABLES = ("cases", "parties", "attorneys", "party_attorneys", "docket_entries", "entry_versions")
 _LINKS = (
@@ -91,16 +92,18 @@ class CaseReplayer:
             conn.execute("ROLLBACK")  # the scratch database is empty again for the next case
         return CasePlan(court, case_key, stored, target, count)
 
-    def write(self, plan: CasePlan, *, verify: bool = True) -> bool:
+    def write(self, plan: CasePlan, *, verify: bool = True, index: BulkIndex | None = None) -> bool:
         """Write what ``plan`` changes (inside the caller's write transaction).
 
         With ``verify``, the case is read again first: a plan made from another
         connection (a worker's) is written only if the case is still as the plan
-        found it; returns False, writing nothing, when it is not.
+        found it; returns False, writing nothing, when it is not. With ``index``
+        (:func:`~harvester.store.search_index.bulk_search_index`), the rows inserted
+        are indexed for search through it.
         """
         if verify and self._read(self.db, plan.court, plan.case_key) != plan.stored:
             return False
-        _Writer(self.db, self.columns, plan.stored, plan.target).write(plan.court)
+        _Writer(self.db, self.columns, plan.stored, plan.target, index).write(plan.court)
         return True
 
     def _read(self, db: Database, court: str, case_key: str) -> _CaseRows:
@@ -157,9 +160,24 @@ def _insert_one(conn: sqlite3.Connection, table: str, columns: Sequence[str], ro
 class _Writer:
     """Writes the difference between a case as stored and as the replay left it."""
 
-    def __init__(self, db: Database, columns: dict[str, tuple[str, ...]], stored: _CaseRows, target: _CaseRows) -> None:
+    def __init__(
+        self, db: Database, columns: dict[str, tuple[str, ...]], stored: _CaseRows, target: _CaseRows,
+        index: BulkIndex | None = None,
+    ) -> None:  # fmt: skip
         self.db, self.conn, self.columns = db, db.conn, columns
         self.stored, self.target = stored, target
+        self.index = index
+
+    def _inserting(self, table: str) -> None:
+        """Before an insert into ``table`` (when this writer indexes: see ``_indexed``)."""
+        if self.index is not None:
+            self.index.suspend(table)
+
+    def _indexed(self, table: str, ids: list[int]) -> list[int]:
+        """``ids``, just inserted into ``table``, once indexed for search (when this writer indexes)."""
+        if self.index is not None and ids:
+            self.index.add(table, ids)
+        return ids
 
     def write(self, court: str) -> None:
         case_id = self._case(court)
@@ -179,7 +197,8 @@ class _Writer:
         assert target is not None, "replay_case leaves a case row"
         if stored is None:
             self.conn.execute("INSERT OR IGNORE INTO courts (court_id) VALUES (?)", [court])
-            return _insert_one(self.conn, "cases", self.columns["cases"][1:], target[1:])
+            self._inserting("cases")
+            return self._indexed("cases", [_insert_one(self.conn, "cases", self.columns["cases"][1:], target[1:])])[0]
         if target[1:] != stored[1:]:
             self._update("cases", [target])
         return stored[0]
@@ -191,10 +210,13 @@ class _Writer:
         self.conn.executemany("DELETE FROM parties WHERE id = ?", [(i,) for i in stored.keys() - target.keys()])
         self._update("parties", [row for i, row in target.items() if i in stored and row != stored[i]])
         ids = {i: i for i in target if i in stored}
+        if len(ids) < len(target):
+            self._inserting("parties")
         for scratch_id, row in target.items():
             if scratch_id not in stored:
                 values = _replaced(columns, row, case_id=case_id)[1:]
                 ids[scratch_id] = _insert_one(self.conn, "parties", columns[1:], values)
+        self._indexed("parties", [ids[i] for i in target if i not in stored])
         return ids
 
     def _links(self, party_ids: dict[int, int]) -> None:
@@ -214,11 +236,13 @@ class _Writer:
         if row is not None:
             return row[0]
         firm, email, _ = self.target.attorneys[name, contact]
-        return inserted_id(
+        self._inserting("attorneys")
+        attorney = inserted_id(
             self.conn.execute(
                 "INSERT INTO attorneys (name, contact, firm, email) VALUES (?,?,?,?)", [name, contact, firm, email]
             )
         )
+        return self._indexed("attorneys", [attorney])[0]
 
     def _entries(self, case_id: int) -> None:
         columns = self.columns["docket_entries"]
@@ -230,7 +254,12 @@ class _Writer:
         changed = [(stored[k][0], *row[1:]) for k, row in target.items() if k in stored and row[1:] != stored[k][1:]]
         self._update("docket_entries", changed)
         added = [_replaced(columns, row, case_id=case_id)[1:] for k, row in target.items() if k not in stored]
+        if added:
+            self._inserting("docket_entries")
         _insert(self.conn, "docket_entries", columns[1:], added)
+        if self.index is not None and added:
+            rows = self.conn.execute("SELECT id, entry_key FROM docket_entries WHERE case_id = ?", [case_id])
+            self._indexed("docket_entries", [entry_id for entry_id, key in rows if key not in stored])
 
     def _versions(self, case_id: int) -> None:
         """Keep the stored versions the replay made again; delete the others, insert the new ones."""
