@@ -12,8 +12,9 @@ as a case of its own, as ``bench_parse_memory.py --archive`` does), then measure
   change (a fraction of the cases, their entries and parties altered in the
   database beforehand, as an older parser would have left them);
   for each: the command's own pages/s and MB/s, the whole process's MB/s,
-  the rows it wrote (inserted, updated or deleted in the derived tables, counted
-  by triggers the benchmark adds), the peak RSS of the command and of it with its workers, and the
+  the rows it wrote (inserted, updated or deleted in the derived tables: their rows
+  compared before and after, by id; counting triggers would slow the very writes
+  measured, as any trigger makes FTS5 write a segment per statement), the peak RSS of the command and of it with its workers, and the
   ratio of its MB/s to parse's.
 
     python benchmarks/bench_reparse.py [--pages 10000] [--changed 0.1] [--jobs N] [--corpus PATH]
@@ -79,7 +80,7 @@ def run_reparse(db_path: Path, jobs: int | None) -> dict:
     """One whole-process run of ``harvester reparse``: its summary, wall time, peaks and rows changed."""
     import psutil
 
-    _count_writes(db_path)
+    before = _row_digests(db_path)
     options = ["--jobs", str(jobs)] if jobs else []
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
@@ -96,31 +97,28 @@ def run_reparse(db_path: Path, jobs: int | None) -> dict:
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"harvester reparse failed with exit code {proc.returncode}")
     return {"summary": lines[-1], "wall": wall, "main_mb": main_peak / 2**20, "tree_mb": tree_peak / 2**20,
-            "rows_written": _writes(db_path)}  # fmt: skip
+            "rows_written": _rows_written(before, _row_digests(db_path))}  # fmt: skip
 
 
 _COUNTED = ("cases", "parties", "party_attorneys", "attorneys", "docket_entries", "entry_versions", "rss_items")
 
 
-def _count_writes(db_path: Path) -> None:
-    """Triggers that count every row inserted, updated or deleted in the derived tables (one counter row)."""
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_row_writes (n INTEGER NOT NULL)")
-        conn.execute("DELETE FROM bench_row_writes")
-        conn.execute("INSERT INTO bench_row_writes VALUES (0)")
-        for table in _COUNTED:
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                conn.execute(f"CREATE TRIGGER IF NOT EXISTS bench_{table}_{event.lower()} AFTER {event} ON {table}"
-                             " BEGIN UPDATE bench_row_writes SET n = n + 1; END")  # fmt: skip
-    conn.close()
-
-
-def _writes(db_path: Path) -> int:
+def _row_digests(db_path: Path) -> dict[str, dict[int, int]]:
+    """Per derived table: each row's rowid -> a hash of the whole row."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    count = conn.execute("SELECT n FROM bench_row_writes").fetchone()[0]
+    digests = {table: {row[0]: hash(row) for row in conn.execute(f"SELECT rowid, * FROM {table}")} for table in _COUNTED}
     conn.close()
-    return count
+    return digests
+
+
+def _rows_written(before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]) -> int:
+    """Rows inserted, deleted or changed between two digests (a row rewritten as it was does not count:
+    tests/test_reparse_writes.py proves with ``total_changes`` that an unchanged reparse rewrites none)."""
+    written = 0
+    for table, old in before.items():
+        new = after[table]
+        written += len(old.keys() ^ new.keys()) + sum(1 for i in old.keys() & new.keys() if old[i] != new[i])
+    return written
 
 
 def _speed(summary: str) -> float:
