@@ -53,7 +53,7 @@ from harvester.sandbox import Sandbox  # noqa: E402
 from harvester.sandbox.agreement import compare, load_database  # noqa: E402
 from harvester.sandbox.clock import CHICAGO  # noqa: E402
 from harvester.sandbox.courts import LOOKUP_PATH, load_courts  # noqa: E402
-from harvester.sandbox.misses import explain  # noqa: E402
+from harvester.sandbox.misses import METADATA_DEFECT, METADATA_WAITING, explain  # noqa: E402
 from harvester.sandbox.month import MONTH_COURTS, MonthScenario  # noqa: E402
 
 # docs/configuration.md [sandbox] rates, and a 1 s first retry instead of 5 s: failing feeds retry every night.
@@ -240,8 +240,8 @@ def _staleness(result: dict) -> str:
 def _misses(misses: dict) -> str:
     causes = ", ".join(f"{cause} {n}" for cause, n in sorted(misses["causes"].items(), key=lambda c: -c[1]))
     meta = misses["metadata"]
-    return (f"{causes or 'none'}; metadata fields wrong {meta.get('with an entry unseen', 0)} with an entry unseen, "
-            f"{meta.get('with every entry seen', 0)} with every entry seen; defects {misses['defects']}; "
+    return (f"{causes or 'none'}; metadata fields wrong {meta.get(METADATA_WAITING, 0)} {METADATA_WAITING}, "
+            f"{meta.get(METADATA_DEFECT, 0)} {METADATA_DEFECT}; defects {misses['defects']}; "
             f"rows the court does not show {misses['extra']}")  # fmt: skip
 
 

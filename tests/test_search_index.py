@@ -11,9 +11,10 @@ from harvester.store import reparse as reparse_module
 from harvester.store.connection import open_db, write_transaction
 from harvester.store.raw_pages import archive_raw_page
 from harvester.store.reparse import reparse
-from harvester.store.search_index import SEARCHED_TABLES, bulk_search_index
+from harvester.store.search_index import bulk_search_index
 
 FETCHED_AT = "2026-01-05T02:00:00Z"
+SEARCHED_TABLES = ("cases", "docket_entries", "parties", "attorneys")  # the tables harvester.store.migrations indexes
 
 
 def _triggers(db) -> list[tuple[str, str]]:

@@ -71,7 +71,6 @@ def norm(value) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-
 def _entry_key(entry: dict) -> tuple[str, str, str]:
     return (
         norm(entry.get("document_number")),

@@ -45,7 +45,7 @@ from .month import FEED_ENDPOINTS, MonthCase, MonthEntry, MonthScenario, shown_e
 from .reports import DocketQuery, QueryError, parse_appellate_query, parse_query
 from .synthetic import DAY
 
-__all__ = ["DEFECTS", "Misses", "explain"]
+__all__ = ["DEFECTS", "METADATA_DEFECT", "METADATA_WAITING", "Misses", "explain"]
 
 FETCHED_NOT_STORED = "fetched, not stored"
 LISTED_NOT_FETCHED = "listed, not fetched"
@@ -116,32 +116,58 @@ def explain(
         case = cases.get(key)
         if case is None or case.filed_ts > when:
             continue
-        have = database.get(key, {"entries": []})["entries"]
-        stored = Counter(map(entry_identity, have))
-        shown = Counter(identity[:3] for identity in stored.elements())
+        have = database.get(key, {"entries": []})
         ids = {case.pacer_case_id, case.case_number}
         mine = [r for court, case_id, r in reports if court == case.court.court_id and case_id in ids]
-        missed = sum(out.causes.values())
-        for entry in case.timeline(when):
-            row = shown_entry(case, entry)
-            full = entry_identity(row)
-            shown[full[:3]] -= 1
-            if stored[full] > 0:
-                stored[full] -= 1
-                continue
-            cause = _cause(scenario, case, entry, mine, feeds, when, max_wait)
-            if cause in (LISTED_NOT_FETCHED, OVERDUE) and _spent_since(scenario, entry, spent):
-                cause = BUDGET_SPENT
-            out.note(cause, f"{key} #{row['document_number'] or '-'} entered {row['date_entered']}")
-        out.extra += sum(n for n in shown.values() if n > 0)
-        have_meta = database.get(key, {}).get("metadata", {})
-        wrong = [k for k, v in scenario.case_metadata(case, when).items() if norm(have_meta.get(k)) != norm(v)]
-        if wrong:
-            kind = METADATA_WAITING if sum(out.causes.values()) > missed else METADATA_DEFECT
-            out.metadata[kind] += len(wrong)
-            if kind == METADATA_DEFECT:
-                out.examples.setdefault(kind, []).append(f"{key}: {', '.join(wrong)}")
+        missed = _entries_missed(out, scenario, case, key, have["entries"], _Shown(mine, feeds, when, max_wait, spent))
+        _metadata_missed(out, scenario, case, key, have.get("metadata", {}), when, entry_unseen=missed > 0)
     return out
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the client was shown of one case: its reports, the feeds, and the nights the budget ran out."""
+
+    reports: list[_Report]
+    feeds: _FeedLists
+    when: float
+    max_wait: int
+    budget_nights: list[int]
+
+
+def _entries_missed(out: Misses, scenario: MonthScenario, case: MonthCase, key: str, have: list[dict],
+                    shown_to: _Shown) -> int:  # fmt: skip
+    """Note a cause for each of the case's entries the database lacks, and its rows the court does not show;
+    returns how many entries it lacks."""
+    stored = Counter(map(entry_identity, have))
+    shown = Counter(identity[:3] for identity in stored.elements())
+    missed = 0
+    for entry in case.timeline(shown_to.when):
+        row = shown_entry(case, entry)
+        full = entry_identity(row)
+        shown[full[:3]] -= 1
+        if stored[full] > 0:
+            stored[full] -= 1
+            continue
+        cause = _cause(scenario, case, entry, shown_to.reports, shown_to.feeds, shown_to.when, shown_to.max_wait)
+        if cause in (LISTED_NOT_FETCHED, OVERDUE) and _spent_since(scenario, entry, shown_to.budget_nights):
+            cause = BUDGET_SPENT
+        out.note(cause, f"{key} #{row['document_number'] or '-'} entered {row['date_entered']}")
+        missed += 1
+    out.extra += sum(n for n in shown.values() if n > 0)
+    return missed
+
+
+def _metadata_missed(out: Misses, scenario: MonthScenario, case: MonthCase, key: str, have: dict, when: float,
+                     *, entry_unseen: bool) -> None:  # fmt: skip
+    """Count the case's wrong header fields: waiting with an unseen entry, else a defect."""
+    wrong = [k for k, v in scenario.case_metadata(case, when).items() if norm(have.get(k)) != norm(v)]
+    if not wrong:
+        return
+    kind = METADATA_WAITING if entry_unseen else METADATA_DEFECT
+    out.metadata[kind] += len(wrong)
+    if kind == METADATA_DEFECT:
+        out.examples.setdefault(kind, []).append(f"{key}: {', '.join(wrong)}")
 
 
 def _cause(

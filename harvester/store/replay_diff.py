@@ -173,11 +173,10 @@ class _Writer:
         if self.index is not None:
             self.index.suspend(table)
 
-    def _indexed(self, table: str, ids: list[int]) -> list[int]:
-        """``ids``, just inserted into ``table``, once indexed for search (when this writer indexes)."""
+    def _indexed(self, table: str, ids: list[int]) -> None:
+        """Index ``ids``, just inserted into ``table``, for search (when this writer indexes)."""
         if self.index is not None and ids:
             self.index.add(table, ids)
-        return ids
 
     def write(self, court: str) -> None:
         case_id = self._case(court)
@@ -198,7 +197,9 @@ class _Writer:
         if stored is None:
             self.conn.execute("INSERT OR IGNORE INTO courts (court_id) VALUES (?)", [court])
             self._inserting("cases")
-            return self._indexed("cases", [_insert_one(self.conn, "cases", self.columns["cases"][1:], target[1:])])[0]
+            case_id = _insert_one(self.conn, "cases", self.columns["cases"][1:], target[1:])
+            self._indexed("cases", [case_id])
+            return case_id
         if target[1:] != stored[1:]:
             self._update("cases", [target])
         return stored[0]
@@ -242,7 +243,8 @@ class _Writer:
                 "INSERT INTO attorneys (name, contact, firm, email) VALUES (?,?,?,?)", [name, contact, firm, email]
             )
         )
-        return self._indexed("attorneys", [attorney])[0]
+        self._indexed("attorneys", [attorney])
+        return attorney
 
     def _entries(self, case_id: int) -> None:
         columns = self.columns["docket_entries"]
